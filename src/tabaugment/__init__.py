@@ -1,0 +1,64 @@
+"""tabaugment: targeted synthetic data for tabular classifiers.
+
+Find the hard rows (:mod:`tabaugment.hardness`), generate there
+(:mod:`tabaugment.generators`), and prove on real held-out rows whether the model improved
+(:mod:`tabaugment.evaluation`). Public names are imported lazily, so ``import tabaugment``
+loads no heavy dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tabaugment._version import __version__
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_LAZY = {
+    "Augmenter": "tabaugment.augment",
+    "AugmentationResult": "tabaugment.augment",
+    "TargetedSampler": "tabaugment.augment",
+    "KNNShapley": "tabaugment.hardness",
+    "RandomHardness": "tabaugment.hardness",
+    "HardnessResult": "tabaugment.hardness",
+    "knn_shapley": "tabaugment.hardness",
+    "GaussianCopula": "tabaugment.generators",
+    "SMOTEGenerator": "tabaugment.generators",
+    "RandomOversampling": "tabaugment.generators",
+    "load_generator": "tabaugment.generators",
+    "Schema": "tabaugment.data",
+    "Split": "tabaugment.data",
+    "infer_schema": "tabaugment.data",
+    "read_table": "tabaugment.data",
+    "split_table": "tabaugment.data",
+    "load_dataset": "tabaugment.data",
+    "list_datasets": "tabaugment.data",
+    "evaluate_augmentation": "tabaugment.evaluation",
+    "EvaluationResult": "tabaugment.evaluation",
+    "make_model": "tabaugment.evaluation",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tabaugment' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tabaugment.augment import AugmentationResult, Augmenter, TargetedSampler
+    from tabaugment.data import Schema, Split, infer_schema, list_datasets, load_dataset, read_table, split_table
+    from tabaugment.evaluation import EvaluationResult, evaluate_augmentation, make_model
+    from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGenerator, load_generator
+    from tabaugment.hardness import HardnessResult, KNNShapley, RandomHardness, knn_shapley

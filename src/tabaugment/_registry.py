@@ -1,0 +1,105 @@
+"""Registries of components by kind: a name maps to "module:Class", imported on first use.
+
+Third-party packages add components through entry points in the groups
+``tabaugment.hardness``, ``tabaugment.selectors`` and ``tabaugment.generators``; they are
+read the first time a name is looked up, never at import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+__all__ = ["available", "get_class", "register", "resolve"]
+
+KINDS = ("hardness", "selectors", "generators")
+
+_BUILTIN: dict[str, dict[str, str]] = {
+    "hardness": {
+        "knn_shapley": "tabaugment.hardness._knn_shapley:KNNShapley",
+        "random": "tabaugment.hardness._random:RandomHardness",
+    },
+    "selectors": {
+        "hardest": "tabaugment.selection._strategies:TopFraction",
+        "hardest_per_class": "tabaugment.selection._strategies:TopFractionPerClass",
+        "minority": "tabaugment.selection._strategies:MinorityClass",
+        "hardest_minority": "tabaugment.selection._strategies:HardestMinority",
+        "threshold": "tabaugment.selection._strategies:Threshold",
+        "random": "tabaugment.selection._strategies:RandomSelection",
+        "all": "tabaugment.selection._strategies:AllRows",
+    },
+    "generators": {
+        "random_oversampling": "tabaugment.generators._oversampling:RandomOversampling",
+        "smote": "tabaugment.generators._smote:SMOTEGenerator",
+        "gaussian_copula": "tabaugment.generators._copula:GaussianCopula",
+    },
+}
+
+_registry: dict[str, dict[str, str]] = {k: dict(v) for k, v in _BUILTIN.items()}
+_entry_points_loaded: set[str] = set()
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"Unknown component kind {kind!r}; expected one of {', '.join(KINDS)}.")
+
+
+def _load_entry_points(kind: str) -> None:
+    if kind in _entry_points_loaded:
+        return
+    _entry_points_loaded.add(kind)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=f"tabaugment.{kind}"):
+        _registry[kind].setdefault(ep.name, ep.value)
+
+
+def register(kind: str, name: str, target: str | type) -> None:
+    """Register ``target`` (a class or a "module:Class" string) under ``name``."""
+    _check_kind(kind)
+    if isinstance(target, type):
+        target = f"{target.__module__}:{target.__qualname__}"
+    if ":" not in target:
+        raise ValueError(f"target must look like 'package.module:Class'. Got {target!r}.")
+    _registry[kind][name] = target
+
+
+def available(kind: str) -> list[str]:
+    """Sorted names registered for ``kind`` (built-in and plugins)."""
+    _check_kind(kind)
+    _load_entry_points(kind)
+    return sorted(_registry[kind])
+
+
+def get_class(kind: str, name: str) -> type:
+    """The class registered as ``name``; unknown names get the closest suggestions."""
+    _check_kind(kind)
+    _load_entry_points(kind)
+    try:
+        target = _registry[kind][name]
+    except KeyError:
+        close = difflib.get_close_matches(name, _registry[kind], n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown {kind[:-1] if kind.endswith('s') else kind} {name!r}.{hint} "
+            f"Available: {', '.join(sorted(_registry[kind]))}."
+        ) from None
+    module, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def resolve(kind: str, spec: Any, **params: Any) -> Any:
+    """An instance from a registry name (with ``params``) or an instance given as is (cloned)."""
+    if isinstance(spec, str):
+        return get_class(kind, spec)(**params)
+    if params:
+        raise ValueError(f"Parameters {sorted(params)} can only be given with a {kind} name.")
+    if isinstance(spec, type):
+        return spec()
+    from sklearn.base import clone
+
+    return clone(spec)

@@ -1,0 +1,7 @@
+"""Augmentation: the Augmenter (frames) and the imbalanced-learn compatible sampler."""
+
+from tabaugment.augment._budget import Budget, resolve_budget
+from tabaugment.augment.augmenter import AugmentationResult, Augmenter
+from tabaugment.augment.sampler import TargetedSampler
+
+__all__ = ["AugmentationResult", "Augmenter", "Budget", "TargetedSampler", "resolve_budget"]

@@ -1,0 +1,227 @@
+"""The Augmenter: score hardness, select rows, fit a generator on them, add synthetic rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from tabaugment._random import RandomState, derive_seed, spawn_seeds
+from tabaugment._registry import resolve
+from tabaugment.augment._budget import Budget, resolve_budget
+from tabaugment.data.io import to_pandas
+from tabaugment.data.splits import check_not_test
+from tabaugment.exceptions import DataError, NotFittedError, SchemaError
+from tabaugment.hardness.base import HardnessResult
+
+__all__ = ["AugmentationResult", "Augmenter"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class AugmentationResult:
+    """Real rows plus synthetic rows, and how they were chosen.
+
+    Attributes
+    ----------
+    table : the real rows (unchanged, in their order) followed by the synthetic rows.
+    synthetic : the synthetic rows alone.
+    is_synthetic : boolean mask over ``table``.
+    selected : row ids (index labels) of the rows the generator was fitted on.
+    hardness : the hardness scores of every training row.
+    budget : synthetic rows per label.
+    timings : seconds spent in hardness, selection, generator fit and sampling.
+    """
+
+    table: pd.DataFrame
+    synthetic: pd.DataFrame
+    is_synthetic: np.ndarray
+    selected: pd.Index
+    hardness: HardnessResult
+    budget: dict[Any, int]
+    timings: dict[str, float]
+
+    def selection_frame(self) -> pd.DataFrame:
+        """Hardness of every row with a ``selected`` flag (for reports and files)."""
+        frame = self.hardness.to_frame()
+        frame["selected"] = frame.index.isin(self.selected)
+        return frame
+
+
+class Augmenter(BaseEstimator):
+    """Targeted augmentation of a table: frame in, frame out.
+
+    Parameters
+    ----------
+    hardness : a hardness method name (``"knn_shapley"``, ``"random"``) or instance.
+    selector : a selector name (``"hardest"``, ``"hardest_per_class"``, ``"minority"``,
+        ``"hardest_minority"``, ``"threshold"``, ``"random"``, ``"all"``) or instance.
+    generator : a generator name (``"gaussian_copula"``, ``"smote"``, ``"random_oversampling"``)
+        or instance.
+    budget : synthetic rows (see :func:`~tabaugment.augment.resolve_budget`): ``"1x"`` = one
+        new row per selected row.
+    max_synthetic_ratio : refuse budgets larger than this multiple of the training rows.
+    random_state : one seed; hardness, selector, generator and sampling get independent streams.
+    progress : show progress bars.
+
+    Examples
+    --------
+    >>> from tabaugment import Augmenter, load_dataset
+    >>> ds = load_dataset("breast_cancer")
+    >>> result = Augmenter(random_state=0).fit_augment(ds.table, target="diagnosis")
+    >>> int(result.is_synthetic.sum()) > 0
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        hardness: Any = "knn_shapley",
+        selector: Any = "hardest",
+        generator: Any = "gaussian_copula",
+        budget: Budget = "1x",
+        max_synthetic_ratio: float = 10.0,
+        random_state: RandomState = None,
+        progress: bool = False,
+    ) -> None:
+        self.hardness = hardness
+        self.selector = selector
+        self.generator = generator
+        self.budget = budget
+        self.max_synthetic_ratio = max_synthetic_ratio
+        self.random_state = random_state
+        self.progress = progress
+
+    # ------------------------------------------------------------------ API
+    def fit(self, table: Any, target: str, *, validation: Any = None) -> Augmenter:
+        """Score ``table``'s rows, select, fit the generator and plan the budget.
+
+        ``validation`` (optional) is a table of real rows with the same columns that serves as
+        the hardness reference (e.g. KNN-Shapley's validation set); never the test rows.
+        """
+        check_not_test(table, "Augmenter.fit")
+        check_not_test(validation, "Augmenter.fit (as validation rows)")
+        frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        _check_target(frame, target)
+        seeds = spawn_seeds(derive_seed(self.random_state), ["hardness", "selector", "generator", "sample"])
+        timings: dict[str, float] = {}
+        X, y = frame.drop(columns=[target]), frame[target].to_numpy()
+        X_val = y_val = None
+        if validation is not None:
+            vframe = to_pandas(validation) if not isinstance(validation, pd.DataFrame) else validation
+            _check_target(vframe, target, min_classes=1)
+            X_val, y_val = vframe[X.columns], vframe[target].to_numpy()
+
+        t0 = time.perf_counter()
+        hardness = _with_seed(resolve("hardness", self.hardness), seeds["hardness"], self.progress)
+        hardness.fit(X, y, X_val=X_val, y_val=y_val)
+        result = hardness.result_
+        timings["hardness_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        selector = _with_seed(resolve("selectors", self.selector), seeds["selector"], self.progress)
+        positions = selector.select(result, y)
+        timings["selection_s"] = time.perf_counter() - t0
+        plan = resolve_budget(self.budget, y, positions, max_synthetic_ratio=self.max_synthetic_ratio)
+
+        t0 = time.perf_counter()
+        generator = _with_seed(resolve("generators", self.generator), seeds["generator"], self.progress)
+        generator.fit(frame.iloc[positions], target=target)
+        timings["generator_fit_s"] = time.perf_counter() - t0
+
+        self.hardness_ = hardness
+        self.hardness_result_ = result
+        self.selector_ = selector
+        self.selected_positions_ = positions
+        self.selected_ = frame.index[positions]
+        self.generator_ = generator
+        self.budget_ = plan
+        self.target_ = target
+        self.columns_ = list(frame.columns)
+        self.timings_ = timings
+        self._sample_seed = seeds["sample"]
+        logger.info(
+            "selected %d of %d rows; budget %s", len(positions), len(frame), {str(k): v for k, v in plan.items()}
+        )
+        return self
+
+    def sample(self, *, random_state: RandomState = None) -> pd.DataFrame:
+        """The synthetic rows of the planned budget (class by class, conditioned exactly)."""
+        if not hasattr(self, "generator_"):
+            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
+        seed = self._sample_seed if random_state is None else derive_seed(random_state)
+        rng = np.random.default_rng(seed)
+        parts = []
+        for label, n in self.budget_.items():
+            if n > 0:
+                parts.append(
+                    self.generator_.sample(n, conditions={self.target_: label}, random_state=rng)
+                )
+        if not parts:
+            return self.generator_.sample(0)[self.columns_]
+        return pd.concat(parts, ignore_index=True)[self.columns_]
+
+    def fit_augment(self, table: Any, target: str, *, validation: Any = None) -> AugmentationResult:
+        """Fit, sample the budget, and return real + synthetic rows."""
+        frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        self.fit(frame, target, validation=validation)
+        t0 = time.perf_counter()
+        synthetic = self.sample()
+        self.timings_["sample_s"] = time.perf_counter() - t0
+        synthetic = _match_dtypes(synthetic, frame)
+        combined = pd.concat([frame, synthetic], ignore_index=True)
+        mask = np.r_[np.zeros(len(frame), dtype=bool), np.ones(len(synthetic), dtype=bool)]
+        return AugmentationResult(
+            table=combined,
+            synthetic=synthetic,
+            is_synthetic=mask,
+            selected=self.selected_,
+            hardness=self.hardness_result_,
+            budget=dict(self.budget_),
+            timings=dict(self.timings_),
+        )
+
+
+def _with_seed(component: Any, seed: int, progress: bool) -> Any:
+    params = component.get_params(deep=False)
+    updates = {}
+    if "random_state" in params and params["random_state"] is None:
+        updates["random_state"] = seed
+    if "progress" in params and progress:
+        updates["progress"] = True
+    return component.set_params(**updates) if updates else component
+
+
+def _check_target(frame: pd.DataFrame, target: str, min_classes: int = 2) -> None:
+    import difflib
+
+    if target not in frame.columns:
+        close = difflib.get_close_matches(str(target), [str(c) for c in frame.columns], n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise SchemaError(f"Target column {target!r} is not in the table.{hint}")
+    y = frame[target]
+    if y.isna().any():
+        raise SchemaError(
+            f"Target {target!r} is missing in {int(y.isna().sum())} rows; drop them or fill in their labels."
+        )
+    k = y.nunique()
+    if k < min_classes:
+        raise DataError(f"Target {target!r} has only one class ({y.iloc[0]!r}); augmentation needs two.")
+
+
+def _match_dtypes(synthetic: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
+    """Cast synthetic columns to the real table's dtypes so concatenation keeps them."""
+    out = synthetic.copy()
+    for col in real.columns:
+        if out[col].dtype != real[col].dtype:
+            try:
+                out[col] = out[col].astype(real[col].dtype)
+            except (TypeError, ValueError):
+                pass
+    return out

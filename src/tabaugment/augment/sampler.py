@@ -1,0 +1,204 @@
+"""An imbalanced-learn sampler: targeted augmentation inside an imblearn ``Pipeline``.
+
+``TargetedSampler.fit_resample(X, y)`` returns the real rows followed by synthetic rows.
+In an imblearn ``Pipeline`` it runs only during ``fit``; ``predict`` and ``score`` see the
+real rows untouched. Arrays, lists and DataFrames come back in the type they went in
+(numpy dtypes, column names and pandas dtypes preserved).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from imblearn.base import BaseSampler
+from sklearn.preprocessing import label_binarize
+from sklearn.utils.multiclass import type_of_target
+
+from tabaugment._random import RandomState
+from tabaugment.augment._budget import Budget
+from tabaugment.augment.augmenter import Augmenter
+
+__all__ = ["TargetedSampler"]
+
+_TARGET = "__tabaugment_target__"
+
+
+class TargetedSampler(BaseSampler):
+    """Over-sample where the data is hard: hardness -> selection -> generator.
+
+    Parameters are those of :class:`~tabaugment.Augmenter`. After ``fit_resample``,
+    ``sampling_strategy_`` holds the synthetic rows added per class (imbalanced-learn's
+    meaning for over-samplers) and ``selected_`` the positions of the rows the generator was
+    fitted on.
+
+    Examples
+    --------
+    >>> from imblearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> pipe = make_pipeline(TargetedSampler(random_state=0), LogisticRegression())
+    """
+
+    _sampling_type = "over-sampling"
+
+    def __init__(
+        self,
+        *,
+        hardness: Any = "knn_shapley",
+        selector: Any = "hardest",
+        generator: Any = "gaussian_copula",
+        budget: Budget = "1x",
+        max_synthetic_ratio: float = 10.0,
+        random_state: RandomState = None,
+    ) -> None:
+        self.hardness = hardness
+        self.selector = selector
+        self.generator = generator
+        self.budget = budget
+        self.max_synthetic_ratio = max_synthetic_ratio
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any, **params: Any) -> TargetedSampler:
+        """Run the resampling once to learn ``sampling_strategy_``; use ``fit_resample``."""
+        self.fit_resample(X, y, **params)
+        return self
+
+    def fit_resample(self, X: Any, y: Any, **params: Any) -> tuple[Any, Any]:
+        """The real rows of ``X``/``y`` followed by the synthetic rows."""
+        if y is None:
+            raise ValueError(
+                "TargetedSampler requires y to be passed, but the target y is None: hardness and "
+                "class-conditional generation need the labels."
+            )
+        y_kind = type_of_target(y)
+        if y_kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(f"Unknown label type: {y_kind!r}. TargetedSampler needs class labels.")
+        y_arr = np.asarray(y)
+        ova = False
+        if y_kind == "multilabel-indicator":
+            if not np.all(y_arr.sum(axis=1) == 1):
+                raise ValueError("Multilabel and multioutput targets are not supported.")
+            ova = True
+            classes_ova = np.arange(y_arr.shape[1])
+            y_flat = y_arr.argmax(axis=1)
+        else:
+            y_flat = y_arr.reshape(-1) if y_arr.ndim == 2 and y_arr.shape[1] == 1 else y_arr
+            if y_flat.ndim != 1:
+                raise ValueError("Multilabel and multioutput targets are not supported.")
+
+        frame, restore = _to_frame(X)
+        self.n_features_in_ = frame.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        if len(frame) != len(y_flat):
+            raise ValueError(f"X has {len(frame)} rows but y has {len(y_flat)} labels.")
+        if len(np.unique(y_flat)) < 2:
+            raise ValueError(
+                f"The target has only one class ({y_flat[0]!r}); TargetedSampler needs at least two classes."
+            )
+        work = frame.reset_index(drop=True)
+        work[_TARGET] = pd.Series(y_flat, dtype=object)
+        augmenter = Augmenter(
+            hardness=self.hardness,
+            selector=self.selector,
+            generator=self.generator,
+            budget=self.budget,
+            max_synthetic_ratio=self.max_synthetic_ratio,
+            random_state=self.random_state,
+        )
+        result = augmenter.fit_augment(work, target=_TARGET)
+        synthetic = result.synthetic
+        self.sampling_strategy_ = {_plain(k): int(v) for k, v in augmenter.budget_.items()}
+        self.selected_ = augmenter.selected_positions_
+        self.augmenter_ = augmenter
+
+        y_new = synthetic[_TARGET].to_numpy()
+        X_res = restore(frame, synthetic.drop(columns=[_TARGET]))
+        y_res_flat = np.concatenate([y_flat, np.asarray(y_new, dtype=y_flat.dtype)])
+        if ova:
+            y_res: Any = label_binarize(y_res_flat, classes=classes_ova)
+        else:
+            y_res = _restore_y(y, y_res_flat)
+        return X_res, y_res
+
+    def _fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:  # pragma: no cover - unused
+        return self.fit_resample(X, y)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.sampler_tags.sample_indices = False
+        return tags
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _to_frame(X: Any) -> tuple[pd.DataFrame, Any]:
+    """A DataFrame view of ``X`` and a function that converts results back to ``X``'s type."""
+    from scipy import sparse
+
+    if sparse.issparse(X):
+        raise TypeError(
+            "TargetedSampler does not accept sparse input (a sparse matrix was passed); pass a "
+            "dense array or a DataFrame."
+        )
+    if isinstance(X, pd.DataFrame):
+        if any(isinstance(dt, pd.SparseDtype) for dt in X.dtypes):
+            raise TypeError("TargetedSampler does not accept sparse DataFrame columns; densify them first.")
+        _check_finite(X.select_dtypes("number").to_numpy(dtype=np.float64))
+
+        def restore_frame(real: pd.DataFrame, synth: pd.DataFrame) -> pd.DataFrame:
+            synth = synth.astype({c: real[c].dtype for c in real.columns}, errors="ignore")
+            synth.index = pd.RangeIndex(len(real), len(real) + len(synth))
+            out = pd.concat([real.reset_index(drop=True), synth], axis=0)
+            return out
+
+        return X.copy(), restore_frame
+    was_list = isinstance(X, list)
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {arr.ndim}D array instead: reshape your data with "
+            "array.reshape(-1, 1) if it has a single feature or array.reshape(1, -1) if it "
+            "contains a single sample."
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"Found array with {arr.shape[0]} sample(s) and {arr.shape[1]} feature(s); need at least 1 of each.")
+    if arr.dtype.kind in "iufb":
+        _check_finite(arr.astype(np.float64))
+    elif arr.dtype.kind != "O":
+        arr = arr.astype(object)
+    frame = pd.DataFrame({f"x{j}": arr[:, j] for j in range(arr.shape[1])})
+    if arr.dtype.kind == "O":
+        frame = frame.astype(object)
+
+    def restore_array(real: pd.DataFrame, synth: pd.DataFrame) -> Any:
+        new = synth.to_numpy(dtype=arr.dtype) if arr.dtype.kind != "O" else synth.astype(object).to_numpy()
+        out = np.vstack([arr, new.astype(arr.dtype)]) if len(new) else arr.copy()
+        return out.tolist() if was_list else out
+
+    return frame, restore_array
+
+
+def _check_finite(values: np.ndarray) -> None:
+    if np.isinf(values).any():
+        raise ValueError("Input X contains infinity; replace it (missing values as NaN are accepted).")
+
+
+def _restore_y(y: Any, flat: np.ndarray) -> Any:
+    if isinstance(y, pd.Series):
+        return pd.Series(flat.astype(y.dtype, copy=False), name=y.name)
+    if isinstance(y, pd.DataFrame):
+        return pd.DataFrame(flat.reshape(-1, 1), columns=y.columns).astype(y.dtypes.iloc[0])
+    if isinstance(y, list):
+        return flat.tolist()
+    arr = np.asarray(y)
+    out = flat.astype(arr.dtype, copy=False)
+    return out.reshape(-1, 1) if arr.ndim == 2 else out

@@ -1,0 +1,72 @@
+"""Reading tables from files and frames: CSV, Parquet, pandas, polars, pyarrow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tabaugment.exceptions import DataError
+
+__all__ = ["read_table", "to_pandas", "write_table"]
+
+
+def to_pandas(table: Any) -> pd.DataFrame:
+    """A pandas DataFrame from pandas, polars or pyarrow input (a copy, never a view)."""
+    if isinstance(table, pd.DataFrame):
+        return table.copy()
+    module = type(table).__module__
+    if module.startswith("polars"):
+        return table.to_pandas()
+    if module.startswith("pyarrow"):
+        return table.to_pandas()
+    raise TypeError(
+        "Expected a pandas or polars DataFrame, a pyarrow Table, or a path to a CSV/Parquet "
+        f"file. Got {type(table).__name__}."
+    )
+
+
+def read_table(source: Any, *, sep: str | None = None) -> pd.DataFrame:
+    """Read a table from a path (``.csv``, ``.csv.gz``, ``.tsv``, ``.parquet``) or a frame.
+
+    Text is read as it is written: missing-value markers such as ``?`` or ``NA`` stay text
+    here and are turned into missing values by :meth:`Schema.prepare`, so the schema decides
+    what "missing" means.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return to_pandas(source)
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"No file at {str(path)!r}. Check the path (the working directory is {os.getcwd()!r}).")
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    try:
+        if suffixes.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            if sep is None:
+                sep = "\t" if ".tsv" in suffixes else ","
+            frame = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[], low_memory=False)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"Could not read {str(path)!r}: {exc}") from exc
+    if frame.shape[1] == 1 and sep == "," and ";" in str(frame.columns[0]):
+        raise DataError(
+            f"{str(path)!r} has one column named {frame.columns[0]!r}; it looks ';'-separated. "
+            "Pass sep=';' (CLI: --sep ';')."
+        )
+    return frame
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` atomically as CSV or Parquet, chosen by the file suffix."""
+    from tabaugment._io import atomic_path
+
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        if target.suffix.lower() in (".parquet", ".pq"):
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)

@@ -1,0 +1,61 @@
+"""The exceptions tabaugment raises.
+
+Every error a user can cause derives from :class:`TabAugmentError`. Errors about bad
+values also derive from :class:`ValueError`, so code written for scikit-learn's
+conventions (``except ValueError``) keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DataError",
+    "DataLeakageError",
+    "MissingDependencyError",
+    "ModelFileError",
+    "NotFittedError",
+    "SchemaError",
+    "TabAugmentError",
+]
+
+
+class TabAugmentError(Exception):
+    """Base class of every error raised on purpose by tabaugment."""
+
+
+class SchemaError(TabAugmentError, ValueError):
+    """The table does not fit the declared schema.
+
+    ``problems`` lists every problem found, so a user can fix them all at once.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"The table has {len(self.problems)} problems:\n{lines}"
+        super().__init__(message)
+
+
+class DataError(TabAugmentError, ValueError):
+    """The data cannot be used for the requested operation (too few rows, bad budget...)."""
+
+
+class DataLeakageError(TabAugmentError, ValueError):
+    """Rows reserved for the final evaluation reached a fitting step."""
+
+
+class NotFittedError(TabAugmentError, AttributeError):
+    """A component was used before ``fit``.
+
+    Subclasses :class:`AttributeError` like scikit-learn's own ``NotFittedError``.
+    """
+
+
+class MissingDependencyError(TabAugmentError, ImportError):
+    """An optional dependency is needed; the message gives the exact install command."""
+
+
+class ModelFileError(TabAugmentError, OSError):
+    """A saved model cannot be read: missing, corrupt, or written by a newer version."""

@@ -1,0 +1,153 @@
+"""SMOTE, SMOTE-NC and SMOTE-N through imbalanced-learn, as class-conditional generators.
+
+The variant follows the columns: all numerical -> SMOTE, mixed -> SMOTE-NC, all categorical
+-> SMOTE-N. New rows of a class interpolate between a row of that class and one of its
+``k_neighbors`` nearest neighbours of the same class, so each class needs at least
+``k_neighbors + 1`` fitted rows.
+
+Missing values: SMOTE cannot interpolate NaN. A missing category is treated as a category of
+its own; a missing number is imputed with the class median for the interpolation, and the
+new rows then get missing values at the class's missing rate of that column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tabaugment._random import RandomState
+from tabaugment._validation import check_int, check_one_of
+from tabaugment.exceptions import DataError
+from tabaugment.generators.base import BaseGenerator, allocate
+
+__all__ = ["SMOTEGenerator"]
+
+
+class SMOTEGenerator(BaseGenerator):
+    """Synthetic minority oversampling (Chawla et al. 2002) per class, via imbalanced-learn.
+
+    Parameters
+    ----------
+    k_neighbors : neighbours to interpolate with (imbalanced-learn's default 5).
+    kind : ``"auto"`` (by column types), ``"smote"``, ``"smotenc"`` or ``"smoten"``.
+    random_state : seed.
+    """
+
+    name = "smote"
+    conditionable = "target"
+
+    def __init__(self, *, k_neighbors: int = 5, kind: str = "auto", random_state: RandomState = None) -> None:
+        self.k_neighbors = k_neighbors
+        self.kind = kind
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        check_int(self.k_neighbors, "k_neighbors", type(self).__name__)
+        check_one_of(self.kind, "kind", type(self).__name__, ("auto", "smote", "smotenc", "smoten"))
+
+    def _fit(self, num: np.ndarray, codes: np.ndarray) -> None:
+        t = self.target_index
+        if t is None:
+            raise DataError(
+                "SMOTE generates rows of one class from rows of that class; fit it with target=<label column>."
+            )
+        feats = [j for j in range(codes.shape[1]) if j != t]
+        kind = self.kind
+        if kind == "auto":
+            kind = "smote" if not feats else ("smoten" if num.shape[1] == 0 else "smotenc")
+        if kind == "smote" and feats:
+            raise DataError("kind='smote' needs numerical columns only; use 'smotenc' or 'auto'.")
+        if kind == "smoten" and num.shape[1]:
+            raise DataError("kind='smoten' needs categorical columns only; use 'smotenc' or 'auto'.")
+        if kind == "smotenc" and (not feats or num.shape[1] == 0):
+            raise DataError("kind='smotenc' needs both numerical and categorical columns; use 'auto'.")
+        self.kind_ = kind
+        self.num_, self.codes_ = num, codes
+        labels = codes[:, t]
+        counts = np.bincount(labels[labels >= 0], minlength=len(self.spec_.categories[self.spec_.target]))
+        self.class_counts_ = counts
+        if counts.max() < self.k_neighbors + 1:
+            raise DataError(self._too_few_message(int(counts.argmax()), int(counts.max())))
+
+    def _too_few_message(self, code: int, count: int) -> str:
+        label = self.spec_.categories[self.spec_.target][code]
+        return (
+            f"Class {label!r} has {count} rows; SMOTE(k_neighbors={self.k_neighbors}) needs at least "
+            f"{self.k_neighbors + 1}. Lower k_neighbors or choose another generator."
+        )
+
+    def _has_rows(self, column: int, code: int) -> bool:
+        return bool(self.class_counts_[code] > 0)
+
+    def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        t = self.target_index
+        if t in conditions:
+            plan = {conditions[t]: n}
+        else:
+            per_class = allocate(n, self.class_counts_)
+            plan = {c: int(k) for c, k in enumerate(per_class) if k > 0}
+        nums, codes = [], []
+        for code, k in plan.items():
+            a, b = self._sample_class(code, k, rng)
+            nums.append(a)
+            codes.append(b)
+        num, cod = np.concatenate(nums), np.concatenate(codes)
+        if len(plan) > 1:  # interleave classes instead of returning them in blocks
+            perm = rng.permutation(len(num))
+            num, cod = num[perm], cod[perm]
+        return num, cod
+
+    def _sample_class(self, code: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
+
+        t = self.target_index
+        count = int(self.class_counts_[code])
+        if count < self.k_neighbors + 1:
+            raise DataError(self._too_few_message(code, count))
+        rows = np.flatnonzero(self.codes_[:, t] == code)
+        num = self.num_[rows].copy()
+        feats = [j for j in range(self.codes_.shape[1]) if j != t]
+        cats = self.codes_[rows][:, feats]
+        missing_rate = np.isnan(num).mean(axis=0) if num.shape[1] else np.zeros(0)
+        if num.shape[1]:
+            med = np.nanmedian(np.where(np.isnan(num).all(axis=0), 0.0, num), axis=0)
+            med = np.where(np.isnan(med), 0.0, med)
+            num = np.where(np.isnan(num), med, num)
+        X = np.hstack([num, cats.astype(np.float64)])
+        # imbalanced-learn needs two classes: add one copy of a row as a placeholder second
+        # class; it is never interpolated from (neighbours are searched within a class).
+        X_fit = np.vstack([X, X[:1]])
+        y_fit = np.r_[np.ones(len(X), dtype=np.int64), 0]
+        seed = int(rng.integers(0, 2**31 - 1))
+        strategy = {1: len(X) + n}
+        p = num.shape[1]
+        if self.kind_ == "smote":
+            sampler = SMOTE(sampling_strategy=strategy, k_neighbors=self.k_neighbors, random_state=seed)
+        elif self.kind_ == "smoten":
+            sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=self.k_neighbors, random_state=seed)
+        else:
+            sampler = SMOTENC(
+                categorical_features=list(range(p, X.shape[1])),
+                sampling_strategy=strategy,
+                k_neighbors=self.k_neighbors,
+                random_state=seed,
+            )
+        X_res, _ = sampler.fit_resample(X_fit, y_fit)
+        new = np.asarray(X_res[len(X_fit):], dtype=np.float64)
+        if len(new) != n:
+            raise AssertionError(f"imbalanced-learn returned {len(new)} rows instead of {n}.")
+        out_num = new[:, :p].copy()
+        if p and missing_rate.any():
+            out_num[rng.random(out_num.shape) < missing_rate] = np.nan
+        out_codes = np.empty((n, self.codes_.shape[1]), dtype=np.int64)
+        out_codes[:, feats] = np.rint(new[:, p:]).astype(np.int64)
+        out_codes[:, t] = code
+        return out_num, out_codes
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"kind": self.kind_}, {"num": self.num_, "codes": self.codes_, "class_counts": self.class_counts_}
+
+    def _set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.kind_ = state["kind"]
+        self.num_, self.codes_, self.class_counts_ = arrays["num"], arrays["codes"], arrays["class_counts"]

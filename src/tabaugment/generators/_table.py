@@ -1,0 +1,198 @@
+"""What a generator saw at fit: columns, kinds, dtypes, category domains, integer flags, bounds.
+
+Generators work on two arrays: ``num`` (float64, NaN = missing) for numerical columns and
+``codes`` (int64, -1 = missing) for categorical ones. :class:`TableSpec` converts frames to
+those arrays and back, restoring each column's dtype and category domain exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabaugment.exceptions import DataError
+
+__all__ = ["TableSpec"]
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclasses.dataclass
+class TableSpec:
+    """Columns of a fitted table, in order, with everything needed to rebuild them."""
+
+    columns: list[str]
+    categorical: list[str]
+    numerical: list[str]
+    dtypes: dict[str, str]
+    categories: dict[str, list[Any]]
+    integer: dict[str, bool]
+    bounds: dict[str, tuple[float, float]]
+    target: str | None = None
+
+    # ---------------------------------------------------------------- build
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, target: str | None = None) -> TableSpec:
+        """Describe ``frame``: categorical = category/object/string/bool columns."""
+        if len(frame) == 0:
+            raise DataError("Cannot fit a generator on an empty table (0 rows).")
+        if target is not None and target not in frame.columns:
+            raise DataError(f"Target column {target!r} is not in the table to fit on.")
+        cat, num = [], []
+        dtypes: dict[str, str] = {}
+        categories: dict[str, list[Any]] = {}
+        integer: dict[str, bool] = {}
+        bounds: dict[str, tuple[float, float]] = {}
+        for col in frame.columns:
+            s = frame[col]
+            dt = s.dtype
+            if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+                values = s.to_numpy(dtype=np.float64)
+                finite = values[np.isfinite(values)]
+                if np.isinf(values).any():
+                    raise DataError(f"Column {col!r} has infinite values; replace them before fitting.")
+                if len(finite) == 0:
+                    raise DataError(f"Column {col!r} has no values (all missing); drop it before fitting.")
+                num.append(col)
+                dtypes[col] = str(dt)
+                integer[col] = bool(np.all(np.mod(finite, 1) == 0))
+                bounds[col] = (float(finite.min()), float(finite.max()))
+            else:
+                cat.append(col)
+                if isinstance(dt, pd.CategoricalDtype):
+                    dtypes[col] = "category"
+                    cats = list(dt.categories)
+                elif pd.api.types.is_bool_dtype(dt):
+                    dtypes[col] = "bool"
+                    cats = [False, True]
+                else:
+                    dtypes[col] = "object"
+                    cats = sorted(pd.unique(s.dropna()), key=lambda v: (str(type(v)), v))
+                if s.notna().sum() == 0:
+                    raise DataError(f"Column {col!r} has no values (all missing); drop it before fitting.")
+                categories[col] = [_py(c) for c in cats]
+        if target is not None and target not in cat:
+            raise DataError(
+                f"Target column {target!r} must be categorical (labels) to condition on it; "
+                f"it has dtype {frame[target].dtype}."
+            )
+        return cls(
+            columns=[str(c) for c in frame.columns],
+            categorical=cat,
+            numerical=num,
+            dtypes=dtypes,
+            categories=categories,
+            integer=integer,
+            bounds=bounds,
+            target=target,
+        )
+
+    # ---------------------------------------------------------------- arrays
+    def encode(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``(num, codes)`` arrays of ``frame``; unknown categories raise."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"Columns {missing} seen at fit are missing from the table.")
+        num = (
+            frame[self.numerical].to_numpy(dtype=np.float64)
+            if self.numerical
+            else np.empty((len(frame), 0), dtype=np.float64)
+        )
+        codes = np.empty((len(frame), len(self.categorical)), dtype=np.int64)
+        for j, col in enumerate(self.categorical):
+            values = frame[col]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(object)
+            c = pd.Categorical(values, categories=self.categories[col]).codes.astype(np.int64)
+            unknown = (c < 0) & values.notna().to_numpy()
+            if unknown.any():
+                shown = ", ".join(repr(v) for v in pd.unique(values[unknown])[:3])
+                raise DataError(
+                    f"Column {col!r} has categories not in the fitted domain: {shown}. "
+                    "Refit the generator on data that has them."
+                )
+            codes[:, j] = c
+        return num, codes
+
+    def decode(self, num: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
+        """A frame with the fitted columns, dtypes and category domains."""
+        n = len(num) if self.numerical else len(codes)
+        out: dict[str, Any] = {}
+        for j, col in enumerate(self.numerical):
+            values = np.asarray(num[:, j], dtype=np.float64)
+            lo, hi = self.bounds[col]
+            values = np.clip(values, lo, hi)
+            if self.integer[col]:
+                values = np.round(values)
+            dtype = self.dtypes[col]
+            if np.isnan(values).any() and np.dtype(dtype).kind in "iub":
+                out[col] = pd.array(values, dtype="Int64")
+            else:
+                out[col] = values.astype(dtype)
+        for j, col in enumerate(self.categorical):
+            c = np.asarray(codes[:, j], dtype=np.int64)
+            cats = self.categories[col]
+            kind = self.dtypes[col]
+            if kind == "category":
+                out[col] = pd.Categorical.from_codes(c, categories=pd.Index(cats))
+            elif kind == "bool" and (c >= 0).all():
+                out[col] = np.asarray(cats, dtype=bool)[c]
+            else:
+                arr = np.empty(n, dtype=object)
+                ok = c >= 0
+                arr[ok] = np.asarray(cats, dtype=object)[c[ok]]
+                arr[~ok] = None
+                out[col] = pd.Series(arr, dtype=object)
+        frame = pd.DataFrame({c: out[c] for c in self.columns}, index=pd.RangeIndex(n))
+        return frame
+
+    def code_of(self, column: str, value: Any) -> int:
+        """Category code of ``value`` in ``column``; a clear error if it is not in the domain."""
+        if column not in self.categorical:
+            kind = "numerical" if column in self.numerical else "unknown"
+            raise DataError(
+                f"Cannot condition on {kind} column {column!r}; conditions apply to categorical "
+                f"columns ({', '.join(self.categorical[:8])})."
+            )
+        cats = self.categories[column]
+        for i, c in enumerate(cats):
+            if c == value or (str(c) == str(value)):
+                return i
+        raise DataError(
+            f"{value!r} is not a category of {column!r}; known categories: {cats[:10]}"
+            f"{' ...' if len(cats) > 10 else ''}."
+        )
+
+    # ---------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "columns": self.columns,
+            "categorical": self.categorical,
+            "numerical": self.numerical,
+            "dtypes": self.dtypes,
+            "categories": {k: [_py(v) for v in vs] for k, vs in self.categories.items()},
+            "integer": self.integer,
+            "bounds": {k: list(v) for k, v in self.bounds.items()},
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TableSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            columns=list(data["columns"]),
+            categorical=list(data["categorical"]),
+            numerical=list(data["numerical"]),
+            dtypes=dict(data["dtypes"]),
+            categories={k: list(v) for k, v in data["categories"].items()},
+            integer=dict(data["integer"]),
+            bounds={k: (float(v[0]), float(v[1])) for k, v in data["bounds"].items()},
+            target=data.get("target"),
+        )

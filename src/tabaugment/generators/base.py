@@ -1,0 +1,263 @@
+"""The generator interface: fit on a table, sample labelled rows, save as safetensors + JSON.
+
+Contract (checked for every registered generator by :mod:`tabaugment.testing`):
+
+- ``fit(table, target=None) -> self``; ``table`` includes the label column named ``target``.
+- ``sample(n_samples, *, conditions=None, random_state=None)`` returns a DataFrame with
+  exactly the fitted columns, dtypes and category domains. ``conditions={target: label}``
+  returns only rows of that label, by construction (no rejection loop).
+- The same ``random_state`` gives the same rows, also after ``save``/``load``.
+- ``save(path)`` writes a folder with ``config.json`` and ``arrays.safetensors``; never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from tabaugment._random import RandomState, check_random_state
+from tabaugment._version import __version__
+from tabaugment.data.splits import check_not_test
+from tabaugment.exceptions import DataError, ModelFileError, NotFittedError
+from tabaugment.generators._table import TableSpec
+
+__all__ = ["FORMAT_VERSION", "BaseGenerator", "load_generator"]
+
+#: Version of the on-disk format; files with a higher number are refused.
+FORMAT_VERSION = 1
+_CONFIG = "config.json"
+_ARRAYS = "arrays.safetensors"
+
+
+class BaseGenerator(BaseEstimator):
+    """Base class of generators.
+
+    Subclasses implement ``_fit(num, codes)``, ``_sample(n, conditions, rng) -> (num, codes)``
+    and ``_get_state() -> (json_state, arrays)`` / ``_set_state(json_state, arrays)``, and
+    list in ``conditionable`` which columns ``conditions`` may name (``"target"`` stands for
+    the fitted target column, ``"categorical"`` for every categorical column).
+    """
+
+    name: ClassVar[str] = "generator"
+    conditionable: ClassVar[str] = "target"
+    #: Fewest rows per class the generator can be fitted on.
+    min_rows_per_class: ClassVar[int] = 1
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, table: Any, target: str | None = None) -> BaseGenerator:
+        """Fit on ``table`` (a DataFrame including the label column ``target``)."""
+        from tabaugment.data.io import to_pandas
+
+        check_not_test(table, f"{type(self).__name__}.fit")
+        frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        self._check_params()
+        spec = TableSpec.from_frame(frame, target)
+        num, codes = spec.encode(frame)
+        self.spec_ = spec
+        self._rng_ = check_random_state(getattr(self, "random_state", None))
+        self._fit(num, codes)
+        self.n_rows_fitted_ = len(frame)
+        return self
+
+    # ------------------------------------------------------------------ sample
+    def sample(
+        self,
+        n_samples: int,
+        *,
+        conditions: dict[str, Any] | None = None,
+        random_state: RandomState = None,
+    ) -> pd.DataFrame:
+        """``n_samples`` new rows; ``conditions`` fixes categorical columns (e.g. the label).
+
+        Without ``random_state``, draws continue the generator's own stream (seeded by its
+        ``random_state`` parameter at fit), so repeated calls give new rows.
+        """
+        self._check_fitted()
+        if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 0:
+            raise ValueError(f"n_samples must be an int >= 0. Got {n_samples!r} instead.")
+        rng = self._rng_ if random_state is None else check_random_state(random_state)
+        cond_codes = self._check_conditions(conditions or {})
+        if n_samples == 0:
+            return self.spec_.decode(
+                np.empty((0, len(self.spec_.numerical))), np.empty((0, len(self.spec_.categorical)), dtype=np.int64)
+            )
+        num, codes = self._sample(int(n_samples), cond_codes, rng)
+        for j, code in cond_codes.items():  # exact by construction; assert it stays so
+            if not np.all(codes[:, j] == code):
+                raise AssertionError(f"{type(self).__name__} broke the condition on column {j}.")
+        return self.spec_.decode(num, codes)
+
+    def _check_conditions(self, conditions: dict[str, Any]) -> dict[int, int]:
+        if not isinstance(conditions, dict):
+            raise TypeError(f"conditions must be a dict {{column: value}}. Got {type(conditions).__name__}.")
+        spec = self.spec_
+        out: dict[int, int] = {}
+        for col, value in conditions.items():
+            code = spec.code_of(col, value)
+            if self.conditionable == "target" and col != spec.target:
+                raise DataError(
+                    f"{type(self).__name__} can only condition on the target column "
+                    f"{spec.target!r}; got a condition on {col!r}."
+                )
+            j = spec.categorical.index(col)
+            if not self._has_rows(j, code):
+                raise DataError(
+                    f"{type(self).__name__} was fitted on no rows with {col}={value!r}, so it cannot "
+                    "sample them. Fit it on rows that include that value."
+                )
+            out[j] = code
+        return out
+
+    def _has_rows(self, column: int, code: int) -> bool:
+        return True
+
+    @property
+    def target_index(self) -> int | None:
+        """Position of the target among the categorical columns, or None."""
+        spec = self.spec_
+        return None if spec.target is None else spec.categorical.index(spec.target)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``config.json`` + ``arrays.safetensors`` to the folder ``path`` (atomically)."""
+        from safetensors.numpy import save_file
+
+        from tabaugment._io import atomic_dir
+
+        self._check_fitted()
+        state, arrays = self._get_state()
+        config = {
+            "format_version": FORMAT_VERSION,
+            "tabaugment_version": __version__,
+            "class": f"{type(self).__module__}:{type(self).__qualname__}",
+            "params": _jsonable(self.get_params(deep=False)),
+            "spec": self.spec_.to_dict(),
+            "n_rows_fitted": int(self.n_rows_fitted_),
+            "state": _jsonable(state),
+        }
+        target = Path(path)
+        with atomic_dir(target) as tmp:
+            (tmp / _CONFIG).write_text(json.dumps(config, indent=1), encoding="utf-8")
+            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / _ARRAYS))
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> BaseGenerator:
+        """Read a generator written by :meth:`save`."""
+        gen = load_generator(path)
+        if cls is not BaseGenerator and not isinstance(gen, cls):
+            raise ModelFileError(f"{str(path)!r} holds a {type(gen).__name__}, not a {cls.__name__}.")
+        return gen
+
+    # ------------------------------------------------------------------ hooks
+    def _check_params(self) -> None:
+        pass
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "spec_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first.")
+
+    def _fit(self, num: np.ndarray, codes: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    def _set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
+    """Read any generator written by :meth:`BaseGenerator.save`."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    folder = Path(path)
+    config_path, arrays_path = folder / _CONFIG, folder / _ARRAYS
+    if not config_path.is_file() or not arrays_path.is_file():
+        raise ModelFileError(
+            f"{str(folder)!r} is not a saved tabaugment generator (expected {_CONFIG} and {_ARRAYS} in it)."
+        )
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        version = int(config["format_version"])
+        class_path = str(config["class"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{str(config_path)!r} is corrupt: {exc}") from exc
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(folder)!r} was written by tabaugment {config.get('tabaugment_version', '?')} "
+            f"(file format {version}); this is tabaugment {__version__}, which reads formats up to "
+            f"{FORMAT_VERSION}. Upgrade: pip install -U tabaugment"
+        )
+    cls = _generator_class(class_path)
+    try:
+        arrays = load_file(str(arrays_path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{str(arrays_path)!r} is corrupt: {exc}") from exc
+    try:
+        gen = cls(**config["params"])
+        gen.spec_ = TableSpec.from_dict(config["spec"])
+        gen.n_rows_fitted_ = int(config["n_rows_fitted"])
+        gen._rng_ = check_random_state(getattr(gen, "random_state", None))
+        gen._set_state(config["state"], arrays)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ModelFileError(f"{str(folder)!r} is corrupt or incomplete: {exc!r}") from exc
+    return gen
+
+
+def _generator_class(class_path: str) -> type[BaseGenerator]:
+    import importlib
+
+    module, _, name = class_path.partition(":")
+    if not module.startswith("tabaugment."):
+        from tabaugment._registry import available, get_class
+
+        for reg in available("generators"):
+            cls = get_class("generators", reg)
+            if f"{cls.__module__}:{cls.__qualname__}" == class_path:
+                return cls
+        raise ModelFileError(f"Generator class {class_path!r} is neither built in nor registered.")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ModelFileError(f"Generator class {class_path!r} does not exist in this version.") from exc
+    if not (isinstance(cls, type) and issubclass(cls, BaseGenerator)):
+        raise ModelFileError(f"{class_path!r} is not a generator class.")
+    return cls
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.random.Generator):
+        return None
+    raise TypeError(f"Cannot store {type(value).__name__} in a model file; use plain values.")
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` into integers proportional to ``weights`` (largest remainder, deterministic)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if total == 0 or w.sum() == 0:
+        return np.zeros(len(w), dtype=np.int64)
+    exact = total * w / w.sum()
+    base = np.floor(exact).astype(np.int64)
+    rest = total - int(base.sum())
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:rest]] += 1
+    return base

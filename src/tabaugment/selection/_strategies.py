@@ -1,0 +1,149 @@
+"""Built-in selection strategies."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tabaugment._random import RandomState, check_random_state
+from tabaugment._validation import check_fraction
+from tabaugment.exceptions import DataError
+from tabaugment.selection.base import BaseSelector, class_counts, hardest
+
+__all__ = [
+    "AllRows",
+    "HardestMinority",
+    "MinorityClass",
+    "RandomSelection",
+    "Threshold",
+    "TopFraction",
+    "TopFractionPerClass",
+]
+
+
+def _count(fraction: float, n: int) -> int:
+    return max(1, math.ceil(fraction * n - 1e-9))
+
+
+class TopFraction(BaseSelector):
+    """The hardest ``fraction`` of all rows (the targeted-augmentation paper's selection).
+
+    Assumes hardness is comparable across classes; on imbalanced data the hardest rows are
+    often almost all from the minority class.
+    """
+
+    name = "hardest"
+
+    def __init__(self, *, fraction: float = 0.2) -> None:
+        self.fraction = fraction
+
+    def _check_params(self) -> None:
+        check_fraction(self.fraction, "fraction", type(self).__name__)
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return hardest(scores, np.arange(len(scores)), _count(self.fraction, len(scores)))
+
+
+class TopFractionPerClass(BaseSelector):
+    """The hardest ``fraction`` of each class: keeps the class mix of the training rows."""
+
+    name = "hardest_per_class"
+
+    def __init__(self, *, fraction: float = 0.2) -> None:
+        self.fraction = fraction
+
+    def _check_params(self) -> None:
+        check_fraction(self.fraction, "fraction", type(self).__name__)
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        parts = []
+        for label in class_counts(y).index:
+            pos = np.flatnonzero(y == label)
+            parts.append(hardest(scores, pos, _count(self.fraction, len(pos))))
+        return np.concatenate(parts)
+
+
+class MinorityClass(BaseSelector):
+    """Every row of the rarest class (classic oversampling; ignores the scores)."""
+
+    name = "minority"
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        counts = class_counts(y)
+        return np.flatnonzero(y == counts.index[-1])
+
+
+class HardestMinority(BaseSelector):
+    """The hardest ``fraction`` of the rarest class."""
+
+    name = "hardest_minority"
+
+    def __init__(self, *, fraction: float = 0.5) -> None:
+        self.fraction = fraction
+
+    def _check_params(self) -> None:
+        check_fraction(self.fraction, "fraction", type(self).__name__)
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        counts = class_counts(y)
+        pos = np.flatnonzero(y == counts.index[-1])
+        return hardest(scores, pos, _count(self.fraction, len(pos)))
+
+
+class Threshold(BaseSelector):
+    """Rows whose hardness score is at least ``threshold``.
+
+    For KNN-Shapley the score is minus the Shapley value, so ``threshold=0`` selects the rows
+    with a value of at most zero (rows that do not help a K-NN classifier).
+    """
+
+    name = "threshold"
+
+    def __init__(self, *, threshold: float = 0.0) -> None:
+        self.threshold = threshold
+
+    def _check_params(self) -> None:
+        if not isinstance(self.threshold, (int, float)) or isinstance(self.threshold, bool):
+            raise ValueError(
+                f"The 'threshold' parameter of Threshold must be a float. Got {self.threshold!r} instead."
+            )
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        picked = np.flatnonzero(scores >= self.threshold)
+        if len(picked) == 0:
+            raise DataError(
+                f"No row has a hardness score >= {self.threshold}; the highest is {scores.max():.6g}. "
+                "Lower the threshold."
+            )
+        return picked
+
+
+class RandomSelection(BaseSelector):
+    """A random ``fraction`` of the rows (stratified by class): the non-targeted control."""
+
+    name = "random"
+
+    def __init__(self, *, fraction: float = 0.2, random_state: RandomState = None) -> None:
+        self.fraction = fraction
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        check_fraction(self.fraction, "fraction", type(self).__name__)
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        rng = check_random_state(self.random_state)
+        parts = []
+        for label in class_counts(y).index:
+            pos = np.flatnonzero(y == label)
+            parts.append(rng.choice(pos, size=_count(self.fraction, len(pos)), replace=False))
+        return np.concatenate(parts)
+
+
+class AllRows(BaseSelector):
+    """Every row: non-targeted augmentation."""
+
+    name = "all"
+
+    def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.arange(len(scores))
