@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tabaugment._version import __version__
 
@@ -54,11 +54,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tabaugment.augment import AugmentationResult, Augmenter, TargetedSampler
-    from tabaugment.data import Schema, Split, infer_schema, list_datasets, load_dataset, read_table, split_table
-    from tabaugment.evaluation import EvaluationResult, evaluate_augmentation, make_model
-    from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGenerator, load_generator
-    from tabaugment.hardness import HardnessResult, KNNShapley, RandomHardness, knn_shapley

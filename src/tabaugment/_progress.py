@@ -12,13 +12,13 @@ __all__ = ["progress_bar"]
 
 
 class _NullBar:
-    def update(self, n: int = 1) -> None:  # noqa: D102 - no-op bar
+    def update(self, n: int = 1) -> None:
         pass
 
-    def set_postfix_str(self, s: str) -> None:  # noqa: D102
+    def set_postfix_str(self, s: str) -> None:
         pass
 
-    def close(self) -> None:  # noqa: D102
+    def close(self) -> None:
         pass
 
     def __enter__(self) -> _NullBar:

@@ -32,8 +32,7 @@ def check_random_state(random_state: RandomState) -> np.random.Generator:
             raise ValueError(f"random_state must be a non-negative int. Got {random_state}.")
         return np.random.default_rng(int(random_state))
     raise TypeError(
-        "random_state must be None, an int, a numpy Generator or RandomState. "
-        f"Got {type(random_state).__name__}."
+        f"random_state must be None, an int, a numpy Generator or RandomState. Got {type(random_state).__name__}."
     )
 
 

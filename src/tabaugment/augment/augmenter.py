@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -160,9 +161,7 @@ class Augmenter(BaseEstimator):
         parts = []
         for label, n in self.budget_.items():
             if n > 0:
-                parts.append(
-                    self.generator_.sample(n, conditions={self.target_: label}, random_state=rng)
-                )
+                parts.append(self.generator_.sample(n, conditions={self.target_: label}, random_state=rng))
         if not parts:
             return self.generator_.sample(0)[self.columns_]
         return pd.concat(parts, ignore_index=True)[self.columns_]
@@ -220,8 +219,6 @@ def _match_dtypes(synthetic: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
     out = synthetic.copy()
     for col in real.columns:
         if out[col].dtype != real[col].dtype:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 out[col] = out[col].astype(real[col].dtype)
-            except (TypeError, ValueError):
-                pass
     return out

@@ -142,35 +142,26 @@ def _plain(value: Any) -> Any:
 
 def _to_frame(X: Any) -> tuple[pd.DataFrame, Any]:
     """A DataFrame view of ``X`` and a function that converts results back to ``X``'s type."""
-    from scipy import sparse
+    from sklearn.utils import check_array
 
-    if sparse.issparse(X):
-        raise TypeError(
-            "TargetedSampler does not accept sparse input (a sparse matrix was passed); pass a "
-            "dense array or a DataFrame."
-        )
     if isinstance(X, pd.DataFrame):
-        if any(isinstance(dt, pd.SparseDtype) for dt in X.dtypes):
-            raise TypeError("TargetedSampler does not accept sparse DataFrame columns; densify them first.")
-        _check_finite(X.select_dtypes("number").to_numpy(dtype=np.float64))
+        dtypes = X.dtypes
+        frame = X.copy()
+        sparse_cols = [c for c in X.columns if isinstance(X[c].dtype, pd.SparseDtype)]
+        for col in sparse_cols:
+            frame[col] = X[col].sparse.to_dense()
+        check_array(frame, dtype=None, ensure_all_finite="allow-nan")
+        _check_finite(frame.select_dtypes("number").to_numpy(dtype=np.float64))
 
         def restore_frame(real: pd.DataFrame, synth: pd.DataFrame) -> pd.DataFrame:
             synth = synth.astype({c: real[c].dtype for c in real.columns}, errors="ignore")
             synth.index = pd.RangeIndex(len(real), len(real) + len(synth))
             out = pd.concat([real.reset_index(drop=True), synth], axis=0)
-            return out
+            return out.astype(dtypes.to_dict()) if sparse_cols else out
 
-        return X.copy(), restore_frame
+        return frame, restore_frame
     was_list = isinstance(X, list)
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {arr.ndim}D array instead: reshape your data with "
-            "array.reshape(-1, 1) if it has a single feature or array.reshape(1, -1) if it "
-            "contains a single sample."
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"Found array with {arr.shape[0]} sample(s) and {arr.shape[1]} feature(s); need at least 1 of each.")
+    arr = check_array(X, accept_sparse=False, dtype=None, ensure_all_finite="allow-nan")
     if arr.dtype.kind in "iufb":
         _check_finite(arr.astype(np.float64))
     elif arr.dtype.kind != "O":

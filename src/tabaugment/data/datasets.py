@@ -8,6 +8,7 @@ Files are read in place, never copied.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -93,7 +94,7 @@ def load_dataset(name: str, root: str | os.PathLike[str] | None = None) -> Datas
     if name not in entries:
         import difflib
 
-        close = difflib.get_close_matches(name, list(entries) + ["breast_cancer"], n=3)
+        close = difflib.get_close_matches(name, [*list(entries), "breast_cancer"], n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise DataError(
             f"No dataset named {name!r} in {str(folder)!r}.{hint} "
@@ -127,10 +128,8 @@ def _parse_missing(values: list[str]) -> tuple[list[str], dict[str, list[Any]]]:
         match = _PER_COLUMN.match(value)
         if match:
             marker: Any = match["marker"]
-            try:
+            with contextlib.suppress(ValueError):
                 marker = float(marker)
-            except ValueError:
-                pass
             for col in match["cols"].split(","):
                 per_column.setdefault(col.strip(), []).append(marker)
         else:

@@ -86,7 +86,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         for col in self.categorical_:
             cats = self.categories_[col]
             values = frame[col]
-            codes = pd.Categorical(values.astype(object), categories=cats).codes
+            codes = pd.Categorical(values.astype(object), categories=cats).codes.astype(np.int64)
             if self.handle_unknown == "error":
                 unknown = values.notna().to_numpy() & (codes < 0)
                 if unknown.any():

@@ -139,9 +139,7 @@ class Schema:
             "numerical": list(self.numerical),
             "excluded": list(self.excluded),
             "missing_values": list(self.missing_values),
-            "column_missing_values": {
-                k: [_json_scalar(v) for v in vs] for k, vs in self.column_missing_values.items()
-            },
+            "column_missing_values": {k: [_json_scalar(v) for v in vs] for k, vs in self.column_missing_values.items()},
         }
 
     @classmethod
@@ -155,9 +153,7 @@ class Schema:
             numerical=tuple(data["numerical"]),
             excluded=tuple(data.get("excluded", ())),
             missing_values=tuple(data.get("missing_values", DEFAULT_MISSING_VALUES)),
-            column_missing_values={
-                k: tuple(v) for k, v in data.get("column_missing_values", {}).items()
-            },
+            column_missing_values={k: tuple(v) for k, v in data.get("column_missing_values", {}).items()},
         )
 
 
@@ -186,8 +182,7 @@ def infer_schema(
         raise TypeError(f"table must be a pandas DataFrame. Got {type(table).__name__}.")
     if len(table) == 0 or table.shape[1] == 0:
         raise SchemaError(
-            f"The table is empty ({len(table)} rows, {table.shape[1]} columns); "
-            "tabaugment needs labelled rows."
+            f"The table is empty ({len(table)} rows, {table.shape[1]} columns); tabaugment needs labelled rows."
         )
     columns = [str(c) for c in table.columns]
     if len(set(columns)) != len(columns):
@@ -257,8 +252,7 @@ def infer_schema(
         marked = _mark(s, miss, col_miss.get(col, ()))
         if marked.isna().all():
             problems.append(
-                f"Column {col!r} has no values (all {len(s)} are missing). Drop it, or pass it "
-                "in exclude=[...]."
+                f"Column {col!r} has no values (all {len(s)} are missing). Drop it, or pass it in exclude=[...]."
             )
             continue
         if col in cat_user:
@@ -288,17 +282,12 @@ def infer_schema(
 
 
 # ---------------------------------------------------------------------- helpers
-def _choose_positive(
-    counts: pd.Series, positive_label: Any, target: str, problems: list[str]
-) -> tuple[Any, Any]:
+def _choose_positive(counts: pd.Series, positive_label: Any, target: str, problems: list[str]) -> tuple[Any, Any]:
     labels = list(counts.index)
     if positive_label is not None:
         matches = [lab for lab in labels if _same_label(lab, positive_label)]
         if not matches:
-            problems.append(
-                f"positive_label {positive_label!r} is not a label of {target!r}; "
-                f"its labels are {labels}."
-            )
+            problems.append(f"positive_label {positive_label!r} is not a label of {target!r}; its labels are {labels}.")
             return None, None
         positive = matches[0]
     else:
@@ -338,7 +327,7 @@ def _infer_kind(col: str, marked: pd.Series, problems: list[str]) -> str:
         bad = values[as_num.isna()]
         problems.append(
             f"Column {col!r} looks numerical ({n_num:,} of {len(values):,} values are numbers) but "
-            f"has {len(bad):,} text values, e.g. {bad.iloc[0]!r} (row {bad.index[0]!r}). Add the "
+            f"has {len(bad):,} text values, e.g. {bad.iloc[0]!r} (row {_python_scalar(bad.index[0])!r}). Add the "
             "marker to missing_values, fix the values, or declare the column categorical."
         )
         return "numerical"
@@ -412,13 +401,13 @@ def _numeric_problem(col: str, original: pd.Series, bad: pd.Series) -> str:
     examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
     return (
         f"Column {col!r} is numerical but has {len(bad):,} text values that are not numbers, "
-        f"e.g. {examples} (first at row {bad.index[0]!r}). Add them to missing_values, fix the "
+        f"e.g. {examples} (first at row {_python_scalar(bad.index[0])!r}). Add them to missing_values, fix the "
         "values, or declare the column categorical."
     )
 
 
 def _nan_target_problem(target: str, y: pd.Series) -> str:
-    rows = list(y.index[y.isna()][:5])
+    rows = y.index[y.isna()][:5].tolist()
     return (
         f"Target {target!r} is missing in {int(y.isna().sum()):,} rows (e.g. rows {rows}). "
         "Drop those rows or fill in their labels."

@@ -110,9 +110,7 @@ def split_table(
         )
     for name, value in (("test_size", test_size), ("validation_size", validation_size)):
         if not (isinstance(value, float) and 0 < value < 1):
-            raise ValueError(
-                f"The {name!r} parameter of split_table must be a float in (0, 1). Got {value!r} instead."
-            )
+            raise ValueError(f"The {name!r} parameter of split_table must be a float in (0, 1). Got {value!r} instead.")
     prepared = schema.prepare(table).reset_index(drop=True)
     prepared.index = pd.RangeIndex(len(prepared), name="row_id")
     seed = derive_seed(random_state)
@@ -130,8 +128,12 @@ def split_table(
 
     y_rest = schema.encode_target(rest[schema.target])
     train_idx, val_idx = _stratified(
-        train_test_split, rest.index, y_rest, validation_size / (1 - (0 if test is not None else test_size)),
-        seed + 1, "validation",
+        train_test_split,
+        rest.index,
+        y_rest,
+        validation_size / (1 - (0 if test is not None else test_size)),
+        seed + 1,
+        "validation",
     )
     train, validation = rest.loc[train_idx], rest.loc[val_idx]
     if train_size is not None:
@@ -144,7 +146,7 @@ def split_table(
     test_frame = _align_categories(test_frame, train, schema, policy, "test", unseen)
     train = _align_categories(train, train, schema, policy, "train", unseen)
     if unseen:
-        logger.warning(
+        logger.info(
             "categories never seen in the training rows were set to missing: %s",
             ", ".join(f"{c}: {n} rows" for c, n in unseen.items()),
         )

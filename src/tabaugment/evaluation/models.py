@@ -58,7 +58,9 @@ def make_model(model: Any = "lightgbm", *, random_state: int = 0, n_jobs: int = 
 
             close = difflib.get_close_matches(model, MODELS, n=2)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ValueError(f"Unknown model {model!r}.{hint} Available: {', '.join(MODELS)}, or a scikit-learn classifier.")
+            raise ValueError(
+                f"Unknown model {model!r}.{hint} Available: {', '.join(MODELS)}, or a scikit-learn classifier."
+            )
         return make_pipeline(FeatureEncoder(), est)
     if not isinstance(model, BaseEstimator) or not hasattr(model, "fit"):
         raise TypeError(f"model must be a name or a scikit-learn classifier. Got {type(model).__name__}.")

@@ -49,7 +49,7 @@ def paired_comparison(baseline: np.ndarray, treatment: np.ndarray, *, random_sta
             warnings.simplefilter("ignore")
             p_w = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
     return {
-        "n_seeds": int(len(d)),
+        "n_seeds": len(d),
         "baseline_mean": float(b.mean()),
         "treatment_mean": float(t.mean()),
         "mean_diff": float(d.mean()),

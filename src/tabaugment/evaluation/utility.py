@@ -11,7 +11,9 @@ trained without early stopping, so no row is used both for fitting choices and f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import platform
 import time
@@ -22,8 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from tabaugment._random import derive_seed, spawn_seeds
 from tabaugment._progress import progress_bar
+from tabaugment._random import derive_seed, spawn_seeds
 from tabaugment._version import __version__
 from tabaugment.augment.augmenter import Augmenter
 from tabaugment.data.datasets import Dataset
@@ -152,13 +154,16 @@ def evaluate_augmentation(
             y_test = schema.encode_target(split.test[target])
             X_test = split.test[features]
 
-            def fit_score(train_frame: pd.DataFrame) -> tuple[dict[str, float], float]:
-                t0 = time.perf_counter()
-                clf = make_model(model, random_state=streams["model"], **model_params)
-                clf.fit(train_frame[features], schema.encode_target(train_frame[target]))
-                proba = clf.predict_proba(X_test)[:, 1]
-                return score_predictions(y_test, proba), time.perf_counter() - t0
-
+            fit_score = functools.partial(
+                _fit_score,
+                model,
+                model_params,
+                streams["model"],
+                features=features,
+                schema=schema,
+                X_test=X_test,
+                y_test=y_test,
+            )
             base_scores, base_time = fit_score(split.train)
             _add_scores(score_rows, seed, BASELINE, base_scores)
             run_rows.append(_run_row(seed, BASELINE, split, None, base_time, schema))
@@ -189,9 +194,30 @@ def evaluate_augmentation(
         "unseen_categories": unseen_categories,
         "seconds": round(time.perf_counter() - started, 2),
         "versions": _versions(),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "processor": platform.machine()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+        },
     }
     return EvaluationResult(scores=scores_frame, comparison=comparison, runs=pd.DataFrame(run_rows), config=config)
+
+
+def _fit_score(
+    model: Any,
+    model_params: dict[str, Any],
+    seed: int,
+    train_frame: pd.DataFrame,
+    features: list[str],
+    schema: Schema,
+    X_test: pd.DataFrame,
+    y_test: np.ndarray,
+) -> tuple[dict[str, float], float]:
+    t0 = time.perf_counter()
+    clf = make_model(model, random_state=seed, **model_params)
+    clf.fit(train_frame[features], schema.encode_target(train_frame[schema.target]))
+    proba = clf.predict_proba(X_test)[:, 1]
+    return score_predictions(y_test, proba), time.perf_counter() - t0
 
 
 def _add_scores(rows: list[dict[str, Any]], seed: int, strategy: str, scores: dict[str, float]) -> None:
@@ -209,6 +235,7 @@ def _run_row(seed: int, strategy: str, split: Any, result: Any, fit_time: float,
         "selected_rows": 0,
         "selected_positive_share": float("nan"),
         "model_fit_s": round(fit_time, 4),
+        "unseen_category_values": int(sum(split.unseen.values())),
     }
     if result is not None:
         y_sel = schema.encode_target(split.train.loc[result.selected, schema.target])
@@ -244,8 +271,6 @@ def _versions() -> dict[str, str]:
 
     out = {"tabaugment": __version__}
     for pkg in ("numpy", "pandas", "scikit-learn", "scipy", "imbalanced-learn", "lightgbm", "xgboost"):
-        try:
+        with contextlib.suppress(md.PackageNotFoundError):
             out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
     return out

@@ -134,7 +134,7 @@ class SMOTEGenerator(BaseGenerator):
                 random_state=seed,
             )
         X_res, _ = sampler.fit_resample(X_fit, y_fit)
-        new = np.asarray(X_res[len(X_fit):], dtype=np.float64)
+        new = np.asarray(X_res[len(X_fit) :], dtype=np.float64)
         if len(new) != n:
             raise AssertionError(f"imbalanced-learn returned {len(new)} rows instead of {n}.")
         out_num = new[:, :p].copy()

@@ -146,8 +146,8 @@ def _common_codes(y: np.ndarray, y_val: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Integer codes of both label arrays under one mapping."""
     if y.dtype.kind in "iub" and y_val.dtype.kind in "iub":
         return y.astype(np.int64), y_val.astype(np.int64)
-    codes, uniques = pd.factorize(pd.Series(np.concatenate([y, y_val]), dtype=object), sort=False)
-    return codes[: len(y)].astype(np.int64), codes[len(y):].astype(np.int64)
+    codes, _uniques = pd.factorize(pd.Series(np.concatenate([y, y_val]), dtype=object), sort=False)
+    return codes[: len(y)].astype(np.int64), codes[len(y) :].astype(np.int64)
 
 
 class KNNShapley(BaseHardness):
@@ -159,6 +159,8 @@ class KNNShapley(BaseHardness):
     cross-fitted: each of ``n_folds`` folds serves once as the validation set of the others,
     and each row's value is its mean over the folds it was a training row in. Folds are
     assigned by a hash of the row's content, so the scores do not depend on row order.
+    Rows are processed in a canonical order (by a hash of their content), which also breaks
+    distance ties, so shuffling the input rows gives every row the same score, bit for bit.
 
     ``scores`` = -value (higher = harder); ``values["shapley"]`` keeps the raw values.
 
@@ -201,13 +203,21 @@ class KNNShapley(BaseHardness):
             check_int(self.chunk_size, "chunk_size", owner)
         if not (isinstance(self.max_memory_mb, (int, float)) and self.max_memory_mb > 0):
             raise ValueError(
-                f"The 'max_memory_mb' parameter of {owner} must be a float > 0. "
-                f"Got {self.max_memory_mb!r} instead."
+                f"The 'max_memory_mb' parameter of {owner} must be a float > 0. Got {self.max_memory_mb!r} instead."
             )
 
-    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        encoder = FeatureEncoder().fit(X)
-        Z = encoder.transform(X)
+    def _score(
+        self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        frame = (X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))).reset_index(drop=True)
+        hashes = _row_hashes(frame, y)
+        # compute in a canonical row order (by content), so the scores do not depend on the
+        # order of the input rows, not even through floating-point rounding; exact duplicates
+        # keep their input order among themselves
+        canon = np.lexsort((np.arange(len(frame)), hashes))
+        frame, y_c, hashes = frame.iloc[canon].reset_index(drop=True), y[canon], hashes[canon]
+        encoder = FeatureEncoder().fit(frame)
+        Z = encoder.transform(frame)
         opts = dict(
             k=self.n_neighbors,
             chunk_size=self.chunk_size,
@@ -216,15 +226,17 @@ class KNNShapley(BaseHardness):
             progress=self.progress,
         )
         if X_val is not None:
-            values = knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
+            values_c = knn_shapley(Z, y_c, encoder.transform(X_val), y_val, **opts)
         else:
-            values = self._cross_fitted(Z, y, opts)
+            values_c = self._cross_fitted(hashes, Z, y_c, opts)
+        values = np.empty_like(values_c)
+        values[canon] = values_c
         return -values, {"shapley": values}
 
-    def _cross_fitted(self, Z: np.ndarray, y: np.ndarray, opts: dict[str, Any]) -> np.ndarray:
-        content = pd.DataFrame(Z)
-        content["__y__"] = pd.Series(y, dtype=object).astype(str).to_numpy()
-        fold = (pd.util.hash_pandas_object(content, index=False).to_numpy() % np.uint64(self.n_folds)).astype(int)
+    def _cross_fitted(self, hashes: np.ndarray, Z: np.ndarray, y: np.ndarray, opts: dict[str, Any]) -> np.ndarray:
+        # folds from a hash of each row's content and label: independent of row order, and
+        # exact duplicates share a fold
+        fold = (hashes % np.uint64(self.n_folds)).astype(int)
         total = np.zeros(len(Z))
         count = np.zeros(len(Z))
         for f in range(self.n_folds):
@@ -240,3 +252,9 @@ class KNNShapley(BaseHardness):
                 "were never in a training fold. Give validation rows (X_val, y_val) instead."
             )
         return total / count
+
+
+def _row_hashes(frame: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's values and label."""
+    content = frame.assign(__label__=pd.Series(y, dtype=object).astype(str).to_numpy())
+    return pd.util.hash_pandas_object(content, index=False).to_numpy()

@@ -26,5 +26,7 @@ class RandomHardness(BaseHardness):
     def __init__(self, *, random_state: RandomState = None) -> None:
         self.random_state = random_state
 
-    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _score(
+        self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         return check_random_state(self.random_state).random(len(y)), {}

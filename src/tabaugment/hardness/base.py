@@ -114,7 +114,5 @@ def _check_labels(y: Any, n: int, name: str, min_classes: int = 2) -> np.ndarray
         raise DataError(f"{name} has missing labels; drop those rows or fill in their labels.")
     k = len(pd.unique(arr))
     if k < min_classes:
-        raise DataError(
-            f"{name} has only one class ({arr[0]!r}); hardness by class needs at least two classes."
-        )
+        raise DataError(f"{name} has only one class ({arr[0]!r}); hardness by class needs at least two classes.")
     return arr

@@ -105,9 +105,7 @@ class Threshold(BaseSelector):
 
     def _check_params(self) -> None:
         if not isinstance(self.threshold, (int, float)) or isinstance(self.threshold, bool):
-            raise ValueError(
-                f"The 'threshold' parameter of Threshold must be a float. Got {self.threshold!r} instead."
-            )
+            raise ValueError(f"The 'threshold' parameter of Threshold must be a float. Got {self.threshold!r} instead.")
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         picked = np.flatnonzero(scores >= self.threshold)

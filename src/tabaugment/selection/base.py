@@ -30,9 +30,7 @@ class BaseSelector(BaseEstimator):
         self._check_params()
         picked = np.unique(np.asarray(self._select(result.scores, y_arr), dtype=np.int64))
         if len(picked) == 0:
-            raise ValueError(
-                f"{type(self).__name__} selected no rows out of {len(y_arr)}; loosen its parameters."
-            )
+            raise ValueError(f"{type(self).__name__} selected no rows out of {len(y_arr)}; loosen its parameters.")
         return picked
 
     def _check_params(self) -> None:

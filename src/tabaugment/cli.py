@@ -1,0 +1,477 @@
+"""Command-line interface: a thin layer over the public API.
+
+    tabaugment demo                      # the whole pipeline on a bundled table, no network
+    tabaugment datasets                  # the benchmark catalog
+    tabaugment hardness DATA --target T  # score every row
+    tabaugment augment DATA --target T   # real + synthetic rows to a file
+    tabaugment evaluate DATA --target T  # augmented vs baseline over seeds, with p-values
+
+DATA is a CSV/Parquet path or a catalog name (see ``tabaugment datasets``). Every output
+file is written atomically: a failed run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tabaugment._version import __version__
+
+logger = logging.getLogger("tabaugment.cli")
+
+_EPILOG_EVALUATE = """examples:
+  tabaugment evaluate adult --train-size 2000 --selector hardest --fraction 0.2 \\
+      --generator gaussian_copula --seeds 5
+  tabaugment evaluate data.csv --target default --positive-label yes --model xgboost
+"""
+
+
+# ---------------------------------------------------------------------- parsing
+def _key_values(items: Sequence[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"Expected key=value, got {item!r}.")
+        try:
+            out[key.replace("-", "_")] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.replace("-", "_")] = raw
+    return out
+
+
+def _budget(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return value if isinstance(value, (int, float, dict)) and not isinstance(value, bool) else text
+
+
+def _columns(text: str | None) -> list[str] | None:
+    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _add_data_args(p: argparse.ArgumentParser, *, needs_split: bool) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("data", help="CSV/Parquet file, or a dataset name from `tabaugment datasets`")
+    g.add_argument("--target", help="label column (catalog datasets know theirs)")
+    g.add_argument("--positive-label", help="label of the positive class (default: 1/True, else the rarer class)")
+    g.add_argument("--categorical", metavar="COLS", help="comma-separated columns to treat as categorical")
+    g.add_argument("--numerical", metavar="COLS", help="comma-separated columns to treat as numerical")
+    g.add_argument("--exclude", metavar="COLS", help="comma-separated id/date columns to leave out")
+    g.add_argument(
+        "--missing-values",
+        metavar="MARKERS",
+        help="comma-separated markers of missing values (default: '', ?, NA, ...)",
+    )
+    g.add_argument("--sep", help="CSV separator (default ',')")
+    g.add_argument(
+        "--datasets-dir", help="folder with catalog.json (default: $TABAUGMENT_DATASETS or ./shared/datasets upwards)"
+    )
+    if needs_split:
+        g.add_argument("--test", metavar="FILE", help="a separate test table (else a stratified split)")
+        g.add_argument("--test-size", type=float, default=0.2, help="test fraction when no --test (default 0.2)")
+        g.add_argument(
+            "--validation-size",
+            type=float,
+            default=0.2,
+            help="validation fraction: the hardness reference (default 0.2)",
+        )
+        g.add_argument("--train-size", type=_number, help="subsample the training rows to N rows (int) or a fraction")
+        g.add_argument(
+            "--unseen-categories",
+            choices=("auto", "error", "missing"),
+            default="auto",
+            help="test/validation categories never seen in training (default auto: error for a --test "
+            "file, missing for split artefacts)",
+        )
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("augmentation")
+    g.add_argument("--hardness", default="knn_shapley", help="hardness method (default knn_shapley)")
+    g.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
+    g.add_argument(
+        "--selector",
+        default="hardest",
+        help="hardest | hardest_per_class | minority | hardest_minority | threshold | random | all",
+    )
+    g.add_argument("--fraction", type=float, help="fraction for the hardest*/random selectors (default 0.2)")
+    g.add_argument("--generator", default="gaussian_copula", help="gaussian_copula | smote | random_oversampling")
+    g.add_argument(
+        "--budget",
+        type=_budget,
+        default="1x",
+        help="synthetic rows: N rows, a fraction of train (0.1 or 10%%), Nx per selected row, or 'balance' (default 1x)",
+    )
+    g.add_argument(
+        "--max-synthetic-ratio",
+        type=float,
+        default=10.0,
+        help="refuse budgets above this multiple of the training rows",
+    )
+    g.add_argument(
+        "--hardness-param", action="append", metavar="KEY=VALUE", help="extra hardness parameter (repeatable)"
+    )
+    g.add_argument(
+        "--selector-param", action="append", metavar="KEY=VALUE", help="extra selector parameter (repeatable)"
+    )
+    g.add_argument(
+        "--generator-param", action="append", metavar="KEY=VALUE", help="extra generator parameter (repeatable)"
+    )
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tabaugment`` command."""
+    parser = argparse.ArgumentParser(
+        prog="tabaugment",
+        description="Targeted synthetic data for tabular classifiers: find the hard rows, generate there, "
+        "and prove on real held-out rows whether the model improved.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `tabaugment COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"tabaugment {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug, tracebacks)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars (default: on when stderr is a terminal)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on scikit-learn's breast-cancer table (no network)",
+        description="Score, select, generate and evaluate on the bundled breast-cancer table; "
+        "print the comparison and write the results.",
+    )
+    p.add_argument("--out", default="tabaugment-demo", help="output folder (default ./tabaugment-demo)")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+
+    p = sub.add_parser("datasets", help="list the benchmark datasets of the catalog")
+    p.add_argument("--datasets-dir", help="folder with catalog.json")
+
+    p = sub.add_parser(
+        "hardness",
+        help="score how hard every row is",
+        description="Score every row of DATA. Without --validation, KNN-Shapley is cross-fitted.",
+    )
+    _add_data_args(p, needs_split=False)
+    p.add_argument("--method", default="knn_shapley", help="knn_shapley | random (default knn_shapley)")
+    p.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
+    p.add_argument("--validation", metavar="FILE", help="reference rows for KNN-Shapley")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="extra method parameter (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", required=True, help="output CSV/Parquet: row_id, hardness, rank and the method's values")
+
+    p = sub.add_parser(
+        "augment",
+        help="write the real rows plus targeted synthetic rows",
+        description="Fit a generator on the hardest rows of DATA and write real + synthetic rows.",
+    )
+    _add_data_args(p, needs_split=False)
+    _add_pipeline_args(p)
+    p.add_argument("--validation", metavar="FILE", help="reference rows for the hardness method")
+    p.add_argument("--out", required=True, help="output CSV/Parquet")
+    p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
+    p.add_argument("--flag-column", metavar="NAME", help="add a 0/1 column NAME marking synthetic rows")
+    p.add_argument("--save-generator", metavar="DIR", help="also save the fitted generator (safetensors + JSON)")
+
+    p = sub.add_parser(
+        "evaluate",
+        help="augmented vs baseline model over seeds, on real test rows",
+        description="Train the model with and without synthetic rows over several seeds and compare "
+        "on real held-out test rows (paired t-test, Wilcoxon, bootstrap interval).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EPILOG_EVALUATE,
+    )
+    _add_data_args(p, needs_split=True)
+    _add_pipeline_args(p)
+    p.add_argument(
+        "--model",
+        default="lightgbm",
+        help="lightgbm | xgboost | logistic_regression | random_forest | decision_tree | hist_gradient_boosting",
+    )
+    p.add_argument("--model-param", action="append", metavar="KEY=VALUE", help="extra model parameter (repeatable)")
+    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--out", help="write all results as JSON here")
+    return parser
+
+
+# ---------------------------------------------------------------------- commands
+def _load(args: argparse.Namespace) -> Any:
+    from tabaugment.data import infer_schema, load_dataset, read_table
+    from tabaugment.data.datasets import Dataset
+
+    path = Path(args.data)
+    if path.exists() or any(ch in args.data for ch in "/\\") or path.suffix:
+        table = read_table(path, sep=args.sep)
+        if not args.target:
+            raise ValueError(f"Give --target: which column of {args.data!r} holds the labels?")
+        missing = _columns(args.missing_values)
+        schema = infer_schema(
+            table,
+            args.target,
+            positive_label=args.positive_label,
+            categorical=_columns(args.categorical),
+            numerical=_columns(args.numerical),
+            exclude=_columns(args.exclude),
+            missing_values=missing,
+        )
+        test = read_table(args.test, sep=args.sep) if getattr(args, "test", None) else None
+        return Dataset(name=path.stem, table=table, schema=schema, test=test)
+    ds = load_dataset(args.data, root=args.datasets_dir)
+    overrides = any(
+        getattr(args, k) for k in ("positive_label", "categorical", "numerical", "exclude", "missing_values")
+    )
+    if (args.target and args.target != ds.schema.target) or overrides:
+        s = ds.schema
+        ds.schema = infer_schema(
+            ds.table,
+            args.target or s.target,
+            positive_label=args.positive_label if args.positive_label is not None else s.positive_label,
+            categorical=_columns(args.categorical) or list(s.categorical),
+            numerical=_columns(args.numerical) or list(s.numerical),
+            exclude=_columns(args.exclude) or list(s.excluded),
+            missing_values=_columns(args.missing_values) or list(s.missing_values),
+            column_missing_values=s.column_missing_values,
+        )
+    if getattr(args, "test", None):
+        ds.test = read_table(args.test, sep=args.sep)
+    return ds
+
+
+def _augmenter(args: argparse.Namespace, progress: bool) -> Any:
+    from tabaugment.augment import Augmenter
+
+    hardness_params = _key_values(args.hardness_param)
+    if args.hardness == "knn_shapley":
+        hardness_params.setdefault("n_neighbors", args.k)
+    selector_params = _key_values(args.selector_param)
+    if args.fraction is not None:
+        selector_params["fraction"] = args.fraction
+    from tabaugment._registry import get_class
+
+    hardness = get_class("hardness", args.hardness)(**hardness_params)
+    selector = get_class("selectors", args.selector)(**selector_params)
+    generator = get_class("generators", args.generator)(**_key_values(args.generator_param))
+    return Augmenter(
+        hardness=hardness,
+        selector=selector,
+        generator=generator,
+        budget=args.budget,
+        max_synthetic_ratio=args.max_synthetic_ratio,
+        random_state=args.seed,
+        progress=progress,
+    )
+
+
+def _cmd_datasets(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import list_datasets
+
+    frame = list_datasets(args.datasets_dir)
+    print(frame.to_string(index=False))
+    print("\nalso: breast_cancer (bundled with scikit-learn, 569 rows)")
+    return 0
+
+
+def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._registry import get_class
+    from tabaugment.data import read_table, write_table
+
+    ds = _load(args)
+    schema = ds.schema
+    frame = schema.prepare(ds.table)
+    params = _key_values(args.param)
+    cls = get_class("hardness", args.method)
+    names = cls().get_params()
+    if "n_neighbors" in names:
+        params.setdefault("n_neighbors", args.k)
+    if "random_state" in names:
+        params.setdefault("random_state", args.seed)
+    if "progress" in names:
+        params.setdefault("progress", progress)
+    method = cls(**params)
+    X, y = frame[list(schema.features)], frame[schema.target].to_numpy()
+    X_val = y_val = None
+    if args.validation:
+        val = schema.prepare(read_table(args.validation, sep=args.sep))
+        X_val, y_val = val[list(schema.features)], val[schema.target].to_numpy()
+    method.fit(X, y, X_val=X_val, y_val=y_val)
+    out = method.result_.to_frame()
+    out.insert(0, schema.target, frame[schema.target].to_numpy())
+    out = out.reset_index().rename(columns={"index": "row_id"})
+    write_table(out, args.out)
+    hardest = out.nsmallest(max(1, len(out) // 5), "rank")
+    share = (hardest[schema.target] == schema.positive_label).mean()
+    print(f"scored {len(out):,} rows with {args.method}; wrote {args.out}")
+    print(
+        f"hardest 20%: {len(hardest):,} rows, {share:.1%} positive ({schema.positive_label!r}) "
+        f"vs {(out[schema.target] == schema.positive_label).mean():.1%} overall"
+    )
+    return 0
+
+
+def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import read_table, write_table
+
+    ds = _load(args)
+    schema = ds.schema
+    frame = schema.prepare(ds.table)
+    validation = schema.prepare(read_table(args.validation, sep=args.sep)) if args.validation else None
+    augmenter = _augmenter(args, progress)
+    result = augmenter.fit_augment(frame, schema.target, validation=validation)
+    out = result.synthetic if args.synthetic_only else result.table
+    if args.flag_column:
+        out = out.copy()
+        out[args.flag_column] = 1 if args.synthetic_only else result.is_synthetic.astype(int)
+    if args.save_generator:
+        augmenter.generator_.save(args.save_generator)
+    write_table(out, args.out)
+    counts = ", ".join(f"{k!r}: {v:,}" for k, v in result.budget.items())
+    print(
+        f"selected {len(result.selected):,} of {len(frame):,} rows; generated {len(result.synthetic):,} rows ({counts})"
+    )
+    print(f"wrote {len(out):,} rows to {args.out}")
+    if args.save_generator:
+        print(f"saved the generator to {args.save_generator}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.evaluation import evaluate_augmentation
+
+    ds = _load(args)
+    augmenter = _augmenter(args, progress)
+    label = f"{args.selector}+{args.generator}"
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    result = evaluate_augmentation(
+        ds,
+        strategies={label: augmenter},
+        model=args.model,
+        model_params=_key_values(args.model_param),
+        seeds=args.seeds,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        validation_size=args.validation_size,
+        unseen_categories=args.unseen_categories,
+        progress=progress,
+    )
+    _print_evaluation(result, ds.name)
+    if args.out:
+        write_text_atomic(args.out, json.dumps(result.to_dict(), indent=1, default=str))
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def _print_evaluation(result: Any, name: str) -> None:
+    runs = result.runs
+    aug = runs[runs.strategy != "baseline"]
+    cfg = result.config
+    print(
+        f"dataset {name}: {int(runs.train_rows.iloc[0]):,} training rows, {int(runs.test_rows.iloc[0]):,} real test rows, "
+        f"model {cfg['model']}, seeds {cfg['seeds']}"
+    )
+    if len(aug):
+        print(
+            f"selected {aug.selected_rows.mean():,.0f} rows per seed ({aug.selected_positive_share.mean():.0%} positive), "
+            f"{aug.synthetic_rows.mean():,.0f} synthetic rows per seed"
+        )
+    unseen = runs.drop_duplicates("seed").unseen_category_values
+    if unseen.sum():
+        print(
+            f"note: {unseen.mean():,.0f} validation/test values per seed had categories unseen in the training "
+            "rows and were treated as missing (--unseen-categories error to stop instead)"
+        )
+    print()
+    print(result.table())
+    print(
+        "\ndiff = augmented - baseline on the real test rows, paired by seed; p (t): paired t-test, "
+        "p (W): Wilcoxon signed-rank; CI: bootstrap over seeds"
+    )
+    print(f"({cfg['seconds']:.1f} s)")
+
+
+def _cmd_demo(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.augment import Augmenter
+    from tabaugment.data import load_breast_cancer
+
+    ds = load_breast_cancer()
+    print("tabaugment demo: scikit-learn's breast-cancer table (569 rows, 30 numerical features, positive = malignant)")
+    print(
+        "pipeline: KNN-Shapley hardness (K=10, validation split as reference) -> hardest 20% of the "
+        "training rows -> Gaussian copula fitted on them -> one synthetic row per selected row "
+        "-> LightGBM, scored on real test rows\n"
+    )
+    from tabaugment.evaluation import evaluate_augmentation
+
+    result = evaluate_augmentation(
+        ds,
+        strategies={"hardest+gaussian_copula": Augmenter(selector="hardest", generator="gaussian_copula", budget="1x")},
+        seeds=args.seeds,
+        progress=progress,
+    )
+    _print_evaluation(result, ds.name)
+    out = Path(args.out)
+    write_text_atomic(out / "results.json", json.dumps(result.to_dict(), indent=1, default=str))
+    write_text_atomic(out / "comparison.csv", result.comparison.to_csv(index=False))
+    print(f"\nwrote {out / 'results.json'} and {out / 'comparison.csv'}")
+    return 0
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "datasets": _cmd_datasets,
+    "hardness": _cmd_hardness,
+    "augment": _cmd_augment,
+    "evaluate": _cmd_evaluate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tabaugment`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    level = logging.WARNING if args.verbose == 0 else (logging.INFO if args.verbose == 1 else logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("tabaugment")
+    root.addHandler(handler)
+    root.setLevel(level)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    from tabaugment.exceptions import TabAugmentError
+
+    try:
+        return _COMMANDS[args.command](args, progress)
+    except (TabAugmentError, ValueError, TypeError, OSError) as exc:
+        if args.verbose >= 2:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        root.removeHandler(handler)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The generator contract, as one function plugin authors can call in their own tests.
+
+``check_generator(make, table, target)`` fits fresh generators from ``make()`` and checks:
+unfitted use raises; fitted columns, dtypes and category domains are preserved; conditions
+on the target are honoured exactly; the same seed gives the same rows; a save/load round
+trip gives the same rows for the same seed; ``n_samples=0`` gives an empty frame with the
+right dtypes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tabaugment.exceptions import NotFittedError
+from tabaugment.generators.base import BaseGenerator, load_generator
+
+__all__ = ["check_generator", "contract_table"]
+
+
+def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, str]:
+    """A small mixed table (ints, floats with NaN, categories, object text, bool) and its target."""
+    rng = np.random.default_rng(random_state)
+    y = np.where(rng.random(n) < 0.35, "bad", "good")
+    age = rng.integers(18, 80, n)
+    income = np.round(rng.lognormal(10, 0.5, n), 2)
+    income[rng.random(n) < 0.1] = np.nan
+    city = pd.Categorical(
+        rng.choice(["Oslo", "Lima", "Pune"], n, p=[0.5, 0.3, 0.2]), categories=["Lima", "Oslo", "Pune", "Rome"]
+    )
+    plan = rng.choice(["basic", "gold"], n).astype(object)
+    owner = rng.random(n) < 0.4
+    table = pd.DataFrame({"age": age, "income": income, "city": city, "plan": plan, "owner": owner, "label": y})
+    table["plan"] = table["plan"].astype(object)
+    table["label"] = table["label"].astype(object)
+    return table, "label"
+
+
+def check_generator(make: Callable[[], BaseGenerator], table: pd.DataFrame, target: str, n_samples: int = 50) -> None:
+    """Run every contract check; raise AssertionError naming the broken one."""
+    name = type(make()).__name__
+
+    def fail(msg: str) -> None:
+        raise AssertionError(f"{name}: {msg}")
+
+    # unfitted use raises
+    try:
+        make().sample(5)
+    except NotFittedError:
+        pass
+    else:
+        fail("sample() before fit() must raise NotFittedError")
+
+    gen = make().fit(table, target=target)
+    rows = gen.sample(n_samples, random_state=7)
+    if list(rows.columns) != list(table.columns):
+        fail(f"columns {list(rows.columns)} differ from the fitted {list(table.columns)}")
+    if len(rows) != n_samples:
+        fail(f"asked for {n_samples} rows, got {len(rows)}")
+    for col in table.columns:
+        if rows[col].dtype != table[col].dtype:
+            fail(f"column {col!r} has dtype {rows[col].dtype}, fitted {table[col].dtype}")
+        if isinstance(table[col].dtype, pd.CategoricalDtype):
+            if list(rows[col].cat.categories) != list(table[col].cat.categories):
+                fail(f"column {col!r} lost its category domain")
+        elif table[col].dtype == object:
+            extra = set(rows[col].dropna()) - set(table[col].dropna())
+            if extra:
+                fail(f"column {col!r} has values never fitted: {sorted(map(str, extra))[:3]}")
+    for col in table.select_dtypes("number").columns:
+        lo, hi = table[col].min(), table[col].max()
+        if (rows[col].dropna() < lo).any() or (rows[col].dropna() > hi).any():
+            fail(f"column {col!r} left the fitted range [{lo}, {hi}]")
+
+    # same seed, same rows; another seed, other rows
+    again = gen.sample(n_samples, random_state=7)
+    if not rows.equals(again):
+        fail("the same random_state gave different rows")
+    refit = make().fit(table, target=target).sample(n_samples, random_state=7)
+    if not rows.equals(refit):
+        fail("refitting with the same parameters and sampling with the same seed gave different rows")
+
+    # conditions honoured exactly
+    for label in pd.unique(table[target]):
+        part = gen.sample(n_samples, conditions={target: label}, random_state=3)
+        if len(part) != n_samples or not (part[target] == label).all():
+            fail(f"conditions={{{target!r}: {label!r}}} returned other labels or a wrong count")
+
+    # empty request
+    empty = gen.sample(0)
+    if len(empty) != 0 or list(empty.dtypes) != list(table.dtypes):
+        fail("sample(0) must return an empty frame with the fitted dtypes")
+
+    # save / load round trip
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model"
+        gen.save(path)
+        files = sorted(p.name for p in path.iterdir())
+        if files != ["arrays.safetensors", "config.json"]:
+            fail(f"save() must write config.json + arrays.safetensors only; wrote {files}")
+        loaded = load_generator(path)
+        if type(loaded) is not type(gen):
+            fail("load_generator returned another class")
+        if not loaded.sample(n_samples, random_state=7).equals(rows):
+            fail("a loaded generator gave different rows for the same seed")

@@ -1,0 +1,146 @@
+"""Budgets, the Augmenter, and the imbalanced-learn sampler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabaugment import Augmenter, TargetedSampler
+from tabaugment.augment import resolve_budget
+from tabaugment.data import load_breast_cancer, split_table
+from tabaugment.exceptions import DataError, DataLeakageError, SchemaError
+from tabaugment.selection import (
+    AllRows,
+    HardestMinority,
+    MinorityClass,
+    RandomSelection,
+    Threshold,
+    TopFraction,
+    TopFractionPerClass,
+)
+from tabaugment.hardness import HardnessResult
+
+Y = np.array(["a"] * 80 + ["b"] * 20)
+SELECTED = np.r_[np.arange(10), np.arange(80, 90)]  # 10 of each class
+
+
+@pytest.mark.parametrize(
+    ("budget", "expected"),
+    [
+        (40, {"a": 20, "b": 20}),
+        (0.1, {"a": 5, "b": 5}),
+        ("10%", {"a": 5, "b": 5}),
+        ("2x", {"a": 20, "b": 20}),
+        ("0.5x", {"a": 5, "b": 5}),
+        ("balance", {"a": 0, "b": 60}),
+        ({"b": 7}, {"a": 0, "b": 7}),
+    ],
+)
+def test_budget_forms(budget, expected) -> None:
+    assert resolve_budget(budget, Y, SELECTED) == expected
+
+
+def test_budget_errors_quote_counts() -> None:
+    with pytest.raises(DataError, match=r"asks for 5,000 synthetic rows, more than 10 x the 100 training rows"):
+        resolve_budget(5000, Y, SELECTED)
+    with pytest.raises(DataError, match=r"asks for 60 rows of class 'b', but none of the 10 selected rows"):
+        resolve_budget("balance", Y, np.arange(10))
+    with pytest.raises(ValueError, match="Unknown budget 'lots'"):
+        resolve_budget("lots", Y, SELECTED)
+    with pytest.raises(DataError, match="Budget names label 'c'"):
+        resolve_budget({"c": 3}, Y, SELECTED)
+
+
+def test_selectors() -> None:
+    scores = np.arange(100, dtype=float)  # row 99 hardest
+    result = HardnessResult(scores=scores, index=pd.RangeIndex(100), method="test")
+    assert TopFraction(fraction=0.1).select(result, Y).tolist() == list(range(90, 100))
+    per_class = TopFractionPerClass(fraction=0.1).select(result, Y)
+    assert per_class.tolist() == [*range(72, 80), *range(98, 100)]
+    assert MinorityClass().select(result, Y).tolist() == list(range(80, 100))
+    assert HardestMinority(fraction=0.5).select(result, Y).tolist() == list(range(90, 100))
+    assert Threshold(threshold=95).select(result, Y).tolist() == list(range(95, 100))
+    assert len(AllRows().select(result, Y)) == 100
+    r1 = RandomSelection(fraction=0.2, random_state=1).select(result, Y)
+    assert r1.tolist() == RandomSelection(fraction=0.2, random_state=1).select(result, Y).tolist()
+    assert np.isin(r1, np.arange(80, 100)).sum() == 4  # stratified
+    with pytest.raises(ValueError, match=r"'fraction' parameter of TopFraction must be a float in \(0, 1\]. Got 1.5"):
+        TopFraction(fraction=1.5).select(result, Y)
+    with pytest.raises(DataError, match="No row has a hardness score >= 500"):
+        Threshold(threshold=500).select(result, Y)
+
+
+def test_augmenter_end_to_end_is_seeded_and_leaves_real_rows_alone() -> None:
+    ds = load_breast_cancer()
+    split = split_table(ds.table, ds.schema, random_state=0)
+    aug = Augmenter(selector="hardest_per_class", budget="1x", random_state=5)
+    result = aug.fit_augment(split.train, "diagnosis", validation=split.validation)
+    n = len(split.train)
+    pd.testing.assert_frame_equal(result.table.iloc[:n].reset_index(drop=True), split.train.reset_index(drop=True))
+    assert result.is_synthetic.sum() == len(result.synthetic) == len(result.selected)
+    assert set(result.selected) <= set(split.train.index)
+    assert list(result.synthetic.dtypes) == list(split.train.dtypes)
+    sel = result.selection_frame()
+    assert sel["selected"].sum() == len(result.selected)
+    again = Augmenter(selector="hardest_per_class", budget="1x", random_state=5).fit_augment(
+        split.train, "diagnosis", validation=split.validation
+    )
+    pd.testing.assert_frame_equal(result.synthetic, again.synthetic)
+    with pytest.raises(DataLeakageError):
+        Augmenter().fit(split.test, "diagnosis")
+    with pytest.raises(SchemaError, match="Did you mean 'diagnosis'"):
+        Augmenter().fit(split.train, "diagnostic")
+
+
+def test_sampler_in_imblearn_pipeline_and_cross_val_score() -> None:
+    from imblearn.pipeline import make_pipeline
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.preprocessing import StandardScaler
+
+    ds = load_breast_cancer()
+    X = ds.table.drop(columns="diagnosis").to_numpy()
+    y = (ds.table["diagnosis"] == "malignant").astype(int).to_numpy()
+    pipe = make_pipeline(
+        TargetedSampler(selector="hardest_minority", budget="1x", random_state=0),
+        StandardScaler(),
+        LogisticRegression(max_iter=500),
+    )
+    scores = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc")
+    assert scores.min() > 0.9
+    pipe.fit(X, y)
+    assert len(pipe.predict(X)) == len(X)  # the sampler does not act at predict time
+
+
+def test_sampler_keeps_frames_and_dtypes() -> None:
+    ds = load_breast_cancer()
+    X = ds.table.drop(columns="diagnosis").astype("float32").iloc[:, :5]
+    y = pd.Series((ds.table["diagnosis"] == "malignant").astype(int), name="malignant")
+    X_res, y_res = TargetedSampler(random_state=0).fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame) and list(X_res.dtypes) == list(X.dtypes)
+    assert isinstance(y_res, pd.Series) and y_res.name == "malignant"
+    assert len(X_res) == len(y_res) > len(X)
+    total_new = sum(TargetedSampler(random_state=0).fit(X, y).sampling_strategy_.values())
+    assert len(X_res) - len(X) == total_new
+
+
+def _expected_failed():
+    return {}
+
+
+def test_sampler_passes_imblearn_estimator_checks() -> None:
+    from imblearn.utils.estimator_checks import estimator_checks_generator
+
+    sampler = TargetedSampler(random_state=0)
+    ran = 0
+    for est, check in estimator_checks_generator(sampler, legacy=True):
+        check(est)
+        ran += 1
+    assert ran > 15
+
+
+def test_sampler_passes_sklearn_estimator_checks() -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(TargetedSampler(random_state=0))

@@ -1,0 +1,154 @@
+"""The generator contract over every registered generator, and each generator's own promises."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabaugment._registry import available, get_class
+from tabaugment.exceptions import DataError, ModelFileError, NotFittedError
+from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGenerator, load_generator
+from tabaugment.testing import check_generator, contract_table
+
+# tiny, fast parameters per generator for the contract suite (river's _unit_test_params idea)
+_TEST_PARAMS: dict[str, dict] = {"smote": {"k_neighbors": 3}}
+
+
+@pytest.mark.parametrize("name", available("generators"))
+def test_registered_generator_keeps_the_contract(name: str) -> None:
+    cls = get_class("generators", name)
+    table, target = contract_table()
+    check_generator(lambda: cls(random_state=0, **_TEST_PARAMS.get(name, {})), table, target)
+
+
+def test_contract_checker_catches_a_broken_generator() -> None:
+    class Broken(RandomOversampling):
+        def _sample(self, n, conditions, rng):
+            return super()._sample(n, conditions, np.random.default_rng())  # ignores the seed
+
+    table, target = contract_table()
+    with pytest.raises(AssertionError, match="the same random_state gave different rows"):
+        check_generator(lambda: Broken(random_state=0), table, target)
+
+
+def test_copula_preserves_category_frequencies_and_bounds() -> None:
+    table, target = contract_table(n=2000)
+    rows = GaussianCopula(random_state=0).fit(table, target=target).sample(20_000, random_state=1)
+    real = table["city"].value_counts(normalize=True)
+    fake = rows["city"].value_counts(normalize=True)
+    for city in ("Oslo", "Lima", "Pune"):
+        assert fake[city] == pytest.approx(real[city], abs=0.015)
+    assert fake.get("Rome", 0) == 0  # in the domain but never fitted
+    assert rows["age"].between(table["age"].min(), table["age"].max()).all()
+    assert (rows["age"] % 1 == 0).all()
+    assert rows["income"].isna().mean() == pytest.approx(table["income"].isna().mean(), abs=0.02)
+    assert rows[target].value_counts(normalize=True)["bad"] == pytest.approx(
+        (table[target] == "bad").mean(), abs=0.01
+    )
+
+
+def test_copula_keeps_a_strong_correlation() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=3000)
+    table = pd.DataFrame({"x": x, "z": 2 * x + rng.normal(scale=0.3, size=3000), "y": np.where(x > 0, "a", "b")})
+    table["y"] = table["y"].astype(object)
+    rows = GaussianCopula(random_state=0).fit(table, target="y").sample(5000, random_state=0)
+    real = np.corrcoef(table["x"], table["z"])[0, 1]
+    assert np.corrcoef(rows["x"], rows["z"])[0, 1] == pytest.approx(real, abs=0.03)
+
+
+def test_smote_needs_k_plus_one_rows_per_class() -> None:
+    table, target = contract_table()
+    few = pd.concat([table[table[target] == "good"], table[table[target] == "bad"].head(3)])
+    gen = SMOTEGenerator(k_neighbors=5, random_state=0).fit(few, target=target)
+    with pytest.raises(DataError, match=r"Class 'bad' has 3 rows; SMOTE\(k_neighbors=5\) needs at least 6. Lower k_neighbors"):
+        gen.sample(10, conditions={target: "bad"})
+    assert len(gen.sample(10, conditions={target: "good"})) == 10
+
+
+def test_smote_rows_interpolate_within_the_class() -> None:
+    table = pd.DataFrame({"a": [0.0, 1.0, 2.0, 10.0, 11.0, 12.0], "y": ["p", "p", "p", "n", "n", "n"]})
+    table["y"] = table["y"].astype(object)
+    rows = SMOTEGenerator(k_neighbors=2, random_state=0).fit(table, target="y").sample(200, conditions={"y": "p"})
+    assert rows["a"].between(0, 2).all()
+
+
+def test_conditions_on_unknown_values_and_columns_are_clear() -> None:
+    table, target = contract_table()
+    gen = GaussianCopula(random_state=0).fit(table, target=target)
+    with pytest.raises(DataError, match="'ugly' is not a category of 'label'"):
+        gen.sample(5, conditions={target: "ugly"})
+    with pytest.raises(DataError, match="can only condition on the target column 'label'; got a condition on 'city'"):
+        gen.sample(5, conditions={"city": "Oslo"})
+    with pytest.raises(DataError, match="Cannot condition on numerical column 'age'"):
+        gen.sample(5, conditions={"age": 30})
+    only_bad = GaussianCopula(random_state=0).fit(table[table[target] == "bad"], target=target)
+    with pytest.raises(DataError, match=r"'good' is not a category of 'label'; known categories: \['bad'\]"):
+        only_bad.sample(5, conditions={target: "good"})
+    cat_table = table.assign(label=pd.Categorical(table[target], categories=["bad", "good"]))
+    only_bad_cat = GaussianCopula(random_state=0).fit(cat_table[cat_table[target] == "bad"], target=target)
+    with pytest.raises(DataError, match="fitted on no rows with label='good', so it cannot sample them"):
+        only_bad_cat.sample(5, conditions={target: "good"})
+
+
+def test_random_oversampling_conditions_on_any_category() -> None:
+    table, target = contract_table()
+    rows = RandomOversampling(random_state=0).fit(table, target=target).sample(
+        100, conditions={"city": "Pune", target: "bad"}
+    )
+    assert (rows["city"] == "Pune").all() and (rows[target] == "bad").all()
+    merged = rows.merge(table.drop_duplicates(), how="left", indicator=True)
+    assert (merged["_merge"] == "both").all()  # every row is a copy of a real one
+
+
+def test_unfitted_and_bad_sample_sizes() -> None:
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        GaussianCopula().sample(3)
+    table, target = contract_table()
+    gen = GaussianCopula(random_state=0).fit(table, target=target)
+    with pytest.raises(ValueError, match="n_samples must be an int >= 0. Got -1"):
+        gen.sample(-1)
+
+
+def test_model_file_from_a_newer_version_is_refused(tmp_path) -> None:
+    table, target = contract_table()
+    path = GaussianCopula(random_state=0).fit(table, target=target).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    config["format_version"] = 99
+    config["tabaugment_version"] = "9.0.0"
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"written by tabaugment 9.0.0 \(file format 99\).*Upgrade: pip install -U tabaugment"):
+        load_generator(path)
+
+
+def test_corrupt_and_missing_model_files(tmp_path) -> None:
+    table, target = contract_table()
+    path = SMOTEGenerator(k_neighbors=3, random_state=0).fit(table, target=target).save(tmp_path / "m")
+    (path / "arrays.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelFileError, match="arrays.safetensors' is corrupt"):
+        load_generator(path)
+    (path / "config.json").write_text("{ not json")
+    with pytest.raises(ModelFileError, match="config.json' is corrupt"):
+        load_generator(path)
+    with pytest.raises(ModelFileError, match="is not a saved tabaugment generator"):
+        load_generator(tmp_path / "nothing-here")
+    with pytest.raises(ModelFileError, match="holds a GaussianCopula, not a SMOTEGenerator"):
+        SMOTEGenerator.load(GaussianCopula(random_state=0).fit(table, target=target).save(tmp_path / "g"))
+
+
+def test_save_leaves_nothing_half_written_on_failure(tmp_path, monkeypatch) -> None:
+    import safetensors.numpy
+
+    table, target = contract_table()
+    gen = GaussianCopula(random_state=0).fit(table, target=target)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", boom)
+    with pytest.raises(OSError, match="disk full"):
+        gen.save(tmp_path / "model")
+    assert list(tmp_path.iterdir()) == []
