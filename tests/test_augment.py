@@ -10,6 +10,7 @@ from tabaugment import Augmenter, TargetedSampler
 from tabaugment.augment import resolve_budget
 from tabaugment.data import load_breast_cancer, split_table
 from tabaugment.exceptions import DataError, DataLeakageError, SchemaError
+from tabaugment.hardness import HardnessResult
 from tabaugment.selection import (
     AllRows,
     HardestMinority,
@@ -19,7 +20,6 @@ from tabaugment.selection import (
     TopFraction,
     TopFractionPerClass,
 )
-from tabaugment.hardness import HardnessResult
 
 Y = np.array(["a"] * 80 + ["b"] * 20)
 SELECTED = np.r_[np.arange(10), np.arange(80, 90)]  # 10 of each class

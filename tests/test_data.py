@@ -127,7 +127,9 @@ def test_unseen_category_in_given_test_table_is_an_error(raw_table) -> None:
     schema = infer_schema(raw_table, "default")
     test = raw_table.copy()
     test.loc[[0, 1], "job"] = "pilot"
-    with pytest.raises(SchemaError, match=r"Column 'job': 2 rows of the test table have categories never seen .* 'pilot'"):
+    with pytest.raises(
+        SchemaError, match=r"Column 'job': 2 rows of the test table have categories never seen .* 'pilot'"
+    ):
         split_table(raw_table, schema, test=test)
     split = split_table(raw_table, schema, test=test, unseen_categories="missing")
     assert split.test["job"].isna().sum() == 2
@@ -147,7 +149,9 @@ def test_catalog_loads_every_dataset_with_its_declared_schema(datasets_dir) -> N
         assert set(ds.schema.numerical) == set(entry["numerical"]), entry["name"]
         assert len(ds.table) == entry["rows"]
         prepared = ds.schema.prepare(ds.table)
-        assert ds.schema.encode_target(prepared[entry["target"]]).mean() == pytest.approx(entry["positive_rate"], abs=1e-3)
+        assert ds.schema.encode_target(prepared[entry["target"]]).mean() == pytest.approx(
+            entry["positive_rate"], abs=1e-3
+        )
 
 
 @pytest.mark.datasets

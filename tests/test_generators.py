@@ -45,9 +45,7 @@ def test_copula_preserves_category_frequencies_and_bounds() -> None:
     assert rows["age"].between(table["age"].min(), table["age"].max()).all()
     assert (rows["age"] % 1 == 0).all()
     assert rows["income"].isna().mean() == pytest.approx(table["income"].isna().mean(), abs=0.02)
-    assert rows[target].value_counts(normalize=True)["bad"] == pytest.approx(
-        (table[target] == "bad").mean(), abs=0.01
-    )
+    assert rows[target].value_counts(normalize=True)["bad"] == pytest.approx((table[target] == "bad").mean(), abs=0.01)
 
 
 def test_copula_keeps_a_strong_correlation() -> None:
@@ -64,7 +62,9 @@ def test_smote_needs_k_plus_one_rows_per_class() -> None:
     table, target = contract_table()
     few = pd.concat([table[table[target] == "good"], table[table[target] == "bad"].head(3)])
     gen = SMOTEGenerator(k_neighbors=5, random_state=0).fit(few, target=target)
-    with pytest.raises(DataError, match=r"Class 'bad' has 3 rows; SMOTE\(k_neighbors=5\) needs at least 6. Lower k_neighbors"):
+    with pytest.raises(
+        DataError, match=r"Class 'bad' has 3 rows; SMOTE\(k_neighbors=5\) needs at least 6. Lower k_neighbors"
+    ):
         gen.sample(10, conditions={target: "bad"})
     assert len(gen.sample(10, conditions={target: "good"})) == 10
 
@@ -96,8 +96,10 @@ def test_conditions_on_unknown_values_and_columns_are_clear() -> None:
 
 def test_random_oversampling_conditions_on_any_category() -> None:
     table, target = contract_table()
-    rows = RandomOversampling(random_state=0).fit(table, target=target).sample(
-        100, conditions={"city": "Pune", target: "bad"}
+    rows = (
+        RandomOversampling(random_state=0)
+        .fit(table, target=target)
+        .sample(100, conditions={"city": "Pune", target: "bad"})
     )
     assert (rows["city"] == "Pune").all() and (rows[target] == "bad").all()
     merged = rows.merge(table.drop_duplicates(), how="left", indicator=True)
@@ -120,7 +122,9 @@ def test_model_file_from_a_newer_version_is_refused(tmp_path) -> None:
     config["format_version"] = 99
     config["tabaugment_version"] = "9.0.0"
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match=r"written by tabaugment 9.0.0 \(file format 99\).*Upgrade: pip install -U tabaugment"):
+    with pytest.raises(
+        ModelFileError, match=r"written by tabaugment 9.0.0 \(file format 99\).*Upgrade: pip install -U tabaugment"
+    ):
         load_generator(path)
 
 

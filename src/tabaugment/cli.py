@@ -376,9 +376,16 @@ def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
     )
     _print_evaluation(result, ds.name)
     if args.out:
-        write_text_atomic(args.out, json.dumps(result.to_dict(), indent=1, default=str))
+        payload = result.to_dict()
+        payload["config"]["command"] = "tabaugment " + " ".join(sys.argv[1:] if argv_is_cli() else [])
+        write_text_atomic(args.out, json.dumps(payload, indent=1, default=str))
         print(f"\nwrote {args.out}")
     return 0
+
+
+def argv_is_cli() -> bool:
+    """True when running as the ``tabaugment`` command (not called from Python with a list)."""
+    return Path(sys.argv[0]).name in ("tabaugment", "cli.py", "__main__.py")
 
 
 def _print_evaluation(result: Any, name: str) -> None:

@@ -12,9 +12,11 @@ over validation points. The recursion needs a strict order, so ties in distance 
 by training-row index (a stable sort).
 
 The implementation works on chunks of validation points: one BLAS product gives squared
-distances up to a per-row constant, one stable argsort gives the order, and the recursion
+distances, one argsort gives the order, and the recursion
 is a reversed cumulative sum; values are scattered back with ``np.bincount``. The chunk
-size is chosen so the per-chunk arrays stay within ``max_memory_mb``.
+size is chosen so the per-chunk arrays stay within ``max_memory_mb``. Ties are broken by
+index through the sort keys (see :func:`_sorted_neighbours`), so an unstable, vectorised
+sort can be used.
 """
 
 from __future__ import annotations
@@ -123,12 +125,7 @@ def _chunk_values(
 ) -> np.ndarray:
     """Sum over the validation rows of one chunk of each training row's Shapley value."""
     n = len(X)
-    # squared distance minus ||v||^2, which is constant per row and leaves the order alone
-    dist = Xv @ X.T
-    dist *= -2.0
-    dist += sq_norms
-    order = np.argsort(dist, axis=1, kind="stable")
-    del dist
+    order = _sorted_neighbours(X, sq_norms, Xv)
     match = y[order] == yv[:, None]
     s = np.empty(order.shape, dtype=np.float64)
     last = match[:, -1] / start_div
@@ -140,6 +137,30 @@ def _chunk_values(
         s[:, :-1] += last[:, None]
     s[:, -1] = last
     return np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
+
+
+def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> np.ndarray:
+    """Training rows by distance to each validation row, ties by training-row index.
+
+    The key of a pair is ``1 + squared distance`` (always a normal float >= 1) with its
+    lowest ``ceil(log2 n)`` mantissa bits replaced by the training-row index. Keys are then
+    unique, compare like ``(distance, index)``, and any sort algorithm (numpy's vectorised
+    quicksort here, much faster than a stable argsort) returns that order. Distances closer
+    than ``2**(bits - 52)`` relative are treated as ties; that is below the rounding error of
+    the distance product itself.
+    """
+    n = len(X)
+    bits = max(1, int(n - 1).bit_length())
+    mask = np.uint64((1 << bits) - 1)
+    key = Xv @ X.T
+    key *= -2.0
+    key += sq_norms
+    key += (np.einsum("ij,ij->i", Xv, Xv) + 1.0)[:, None]
+    np.maximum(key, 1.0, out=key)
+    raw = key.view(np.uint64)
+    raw &= ~mask
+    raw |= np.arange(n, dtype=np.uint64)
+    return np.argsort(key, axis=1, kind="quicksort")
 
 
 def _common_codes(y: np.ndarray, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

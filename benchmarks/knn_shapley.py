@@ -1,0 +1,203 @@
+"""Exact KNN-Shapley on Adult: tabaugment vs a per-point loop vs pyDVL vs this machine's lower bound.
+
+Adult (../shared/datasets): 22,000 training rows and 5,000 validation rows drawn with seed 0
+(stratified) from adult.csv; one-hot + standardised features (tabaugment's FeatureEncoder,
+fitted on the training rows); K = 10; BLAS limited to 1 thread.
+
+- tabaugment: ``tabaugment.hardness.knn_shapley`` (chunked BLAS distances, stable argsort,
+  vectorised recursion), timed, then run again under tracemalloc for its peak memory.
+- lower bound: the two steps no exact method avoids, at the same chunk size: the distance
+  product (one GEMM) and one argsort per validation row; with numpy's stable argsort (the
+  order the recursion needs, ties by index: the issue's definition) and with numpy's
+  fastest argsort (unstable, vectorised), which tabaugment can use because its sort keys
+  carry the row index.
+- per-point loop: the straightforward implementation, one validation point at a time
+  (numpy distance, argsort, recursion with a cumulative sum).
+- pyDVL: ``KNNShapleyValuation`` (run in a separate virtual environment, because pyDVL pins
+  an older numpy; see ``--pydvl-python``), on the first ``--pydvl-val`` validation rows and
+  scaled linearly to 5,000 (its work is linear in the validation rows). Values are checked
+  against ours on those rows.
+
+Run: python benchmarks/knn_shapley.py [--pydvl-python .venv-bench/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import command_line, machine_info, versions
+
+from tabaugment.data import FeatureEncoder, load_dataset
+from tabaugment.hardness import knn_shapley
+from tabaugment.hardness._knn_shapley import knn_shapley_chunk_size
+
+ROOT = Path(__file__).resolve().parents[1]
+K = 10
+N_TRAIN, N_VAL = 22_000, 5_000
+
+
+def load(datasets: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split
+
+    ds = load_dataset("adult", root=datasets)
+    frame = ds.schema.prepare(ds.table)
+    y = ds.schema.encode_target(frame[ds.schema.target])
+    X = frame[list(ds.schema.features)]
+    tr, rest = train_test_split(np.arange(len(frame)), train_size=N_TRAIN, stratify=y, random_state=0)
+    va, _ = train_test_split(rest, train_size=N_VAL, stratify=y[rest], random_state=0)
+    enc = FeatureEncoder().fit(X.iloc[tr])
+    return enc.transform(X.iloc[tr]), y[tr], enc.transform(X.iloc[va]), y[va]
+
+
+def lower_bound(Z: np.ndarray, Zv: np.ndarray, chunk: int, kind: str) -> float:
+    """Distance product + one argsort per validation row, in the same chunks."""
+    sq = np.einsum("ij,ij->i", Z, Z)
+    t0 = time.perf_counter()
+    for lo in range(0, len(Zv), chunk):
+        d = Zv[lo : lo + chunk] @ Z.T
+        d *= -2.0
+        d += sq
+        np.argsort(d, axis=1, kind=kind)
+    return time.perf_counter() - t0
+
+
+def per_point_loop(Z: np.ndarray, y: np.ndarray, Zv: np.ndarray, yv: np.ndarray) -> np.ndarray:
+    n = len(Z)
+    values = np.zeros(n)
+    ranks = np.arange(1, n, dtype=np.float64)
+    weights = np.minimum(K, ranks) / (K * ranks)
+    for xv, t in zip(Zv, yv):
+        order = np.argsort(((Z - xv) ** 2).sum(axis=1), kind="stable")
+        m = (y[order] == t).astype(np.float64)
+        s = np.empty(n)
+        s[-1] = m[-1] / max(n, K)
+        s[:-1] = s[-1] + np.cumsum(((m[:-1] - m[1:]) * weights)[::-1])[::-1]
+        values[order] += s
+    return values / len(Zv)
+
+
+_PYDVL_SCRIPT = """
+import json, sys, time, numpy as np, warnings
+warnings.filterwarnings("ignore")
+from threadpoolctl import threadpool_limits
+from sklearn.neighbors import KNeighborsClassifier
+from pydvl.valuation.dataset import Dataset
+from pydvl.valuation.methods import KNNShapleyValuation
+d = np.load(sys.argv[1])
+train = Dataset(d["Z"], d["y"]); test = Dataset(d["Zv"], d["yv"])
+with threadpool_limits(1):
+    t0 = time.perf_counter()
+    v = KNNShapleyValuation(KNeighborsClassifier(n_neighbors=int(sys.argv[2])), test, progress=False).fit(train)
+    secs = time.perf_counter() - t0
+res = v.result
+values = np.asarray(res.values)[np.argsort(np.asarray(res.indices))]
+import importlib.metadata as md
+print(json.dumps({"seconds": secs, "values": values.tolist(), "version": md.version("pydvl"), "numpy": np.__version__}))
+"""
+
+
+def run_pydvl(python: str, Z, y, Zv, yv) -> dict | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.npz"
+        np.savez(data, Z=Z, y=y, Zv=Zv, yv=yv)
+        script = Path(tmp) / "run.py"
+        script.write_text(_PYDVL_SCRIPT)
+        proc = subprocess.run([python, str(script), str(data), str(K)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            print("pyDVL failed:", proc.stderr[-2000:], file=sys.stderr)
+            return None
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
+    parser.add_argument("--pydvl-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
+    parser.add_argument("--pydvl-val", type=int, default=500, help="validation rows given to pyDVL")
+    parser.add_argument("--loop-val", type=int, default=N_VAL, help="validation rows for the per-point loop")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "knn_shapley_adult.json"))
+    args = parser.parse_args()
+
+    Z, y, Zv, yv = load(Path(args.datasets))
+    chunk = knn_shapley_chunk_size(len(Z), 1024)
+    out: dict = {
+        "benchmark": "exact KNN-Shapley, Adult",
+        "command": command_line(),
+        "machine": machine_info(),
+        "versions": versions(("tabaugment", "numpy", "scipy", "scikit-learn", "threadpoolctl")),
+        "setup": {
+            "train_rows": len(Z),
+            "validation_rows": len(Zv),
+            "features": Z.shape[1],
+            "k": K,
+            "blas_threads": 1,
+            "seed": 0,
+            "chunk_rows": chunk,
+            "max_memory_mb": 1024,
+        },
+    }
+    with threadpool_limits(1):
+        knn_shapley(Z, y, Zv[:200], yv[:200], k=K)  # warm-up
+        t0 = time.perf_counter()
+        knn_shapley(Z, y, Zv, yv, k=K)
+        t_ours = time.perf_counter() - t0
+        tracemalloc.start()
+        knn_shapley(Z, y, Zv, yv, k=K)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        t_lb = lower_bound(Z, Zv, chunk, "stable")
+        t_lb_fast = lower_bound(Z, Zv, chunk, "quicksort")
+        print(f"tabaugment {t_ours:.2f} s, lower bound {t_lb:.2f} s (stable) {t_lb_fast:.2f} s (quicksort)", flush=True)
+        n_loop = min(args.loop_val, len(Zv))
+        t0 = time.perf_counter()
+        loop_vals = per_point_loop(Z, y, Zv[:n_loop], yv[:n_loop])
+        t_loop = (time.perf_counter() - t0) * len(Zv) / n_loop
+        print(f"per-point loop {t_loop:.2f} s", flush=True)
+    ref = knn_shapley(Z, y, Zv[:n_loop], yv[:n_loop], k=K)
+    out["results"] = {
+        "tabaugment_s": round(t_ours, 3),
+        "tabaugment_peak_mb": round(peak / 2**20, 1),
+        "lower_bound_s": round(t_lb, 3),
+        "ratio_to_lower_bound": round(t_ours / t_lb, 3),
+        "lower_bound_fastest_argsort_s": round(t_lb_fast, 3),
+        "ratio_to_lower_bound_fastest_argsort": round(t_ours / t_lb_fast, 3),
+        "per_point_loop_s": round(t_loop, 3),
+        "per_point_loop_validation_rows": n_loop,
+        "speedup_vs_per_point_loop": round(t_loop / t_ours, 2),
+        "max_abs_diff_vs_per_point_loop": float(np.abs(loop_vals - ref).max()),
+    }
+    if Path(args.pydvl_python).exists():
+        n_p = min(args.pydvl_val, len(Zv))
+        res = run_pydvl(args.pydvl_python, Z, y, Zv[:n_p], yv[:n_p])
+        if res is not None:
+            mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], k=K)
+            scaled = res["seconds"] * len(Zv) / n_p
+            out["versions"]["pydvl"] = res["version"]
+            out["versions"]["numpy (pydvl venv)"] = res["numpy"]
+            out["results"].update(
+                pydvl_validation_rows=n_p,
+                pydvl_measured_s=round(res["seconds"], 3),
+                pydvl_scaled_to_5000_s=round(scaled, 3),
+                speedup_vs_pydvl=round(scaled / t_ours, 1),
+                max_abs_diff_vs_pydvl=float(np.abs(np.asarray(res["values"]) - mine).max()),
+            )
+            print(f"pyDVL {res['seconds']:.2f} s on {n_p} rows -> {scaled:.1f} s scaled", flush=True)
+    else:
+        out["results"]["pydvl"] = f"not run: no interpreter at {args.pydvl_python}"
+    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out["results"], indent=2))
+
+
+if __name__ == "__main__":
+    main()

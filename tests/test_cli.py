@@ -1,0 +1,121 @@
+"""The command line, end to end, including failures that must write nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tabaugment.cli import main
+
+
+@pytest.fixture
+def csv_path(tmp_path, raw_table):
+    path = tmp_path / "loans.csv"
+    raw_table.to_csv(path, index=False)
+    return path
+
+
+def test_help_lists_commands(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "hardness", "augment", "evaluate", "datasets"):
+        assert command in out
+
+
+def test_demo_prints_a_table_and_writes_results(tmp_path, capsys) -> None:
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "roc_auc" in out and "baseline" in out and "p (t)" in out
+    results = json.loads((tmp_path / "demo" / "results.json").read_text())
+    assert results["config"]["seeds"] == [0, 1]
+    assert {r["metric"] for r in results["comparison"]} >= {"roc_auc", "gini", "f1"}
+
+
+def test_hardness_command(tmp_path, csv_path, capsys) -> None:
+    out = tmp_path / "scores.csv"
+    assert main(["hardness", str(csv_path), "--target", "default", "--k", "5", "--out", str(out)]) == 0
+    scores = pd.read_csv(out)
+    assert list(scores.columns[:3]) == ["row_id", "default", "hardness"]
+    assert len(scores) == 60 and scores["rank"].min() == 1
+    assert "hardest 20%" in capsys.readouterr().out
+
+
+def test_augment_command_writes_rows_and_generator(tmp_path, csv_path) -> None:
+    out, model = tmp_path / "aug.csv", tmp_path / "gen"
+    code = main(
+        [
+            "augment",
+            str(csv_path),
+            "--target",
+            "default",
+            "--selector",
+            "hardest_per_class",
+            "--fraction",
+            "0.5",
+            "--generator",
+            "smote",
+            "--generator-param",
+            "k_neighbors=2",
+            "--budget",
+            "1x",
+            "--flag-column",
+            "synthetic",
+            "--out",
+            str(out),
+            "--save-generator",
+            str(model),
+        ]
+    )
+    assert code == 0
+    rows = pd.read_csv(out)
+    assert rows["synthetic"].sum() > 0 and (rows["synthetic"] == 0).sum() == 60
+    assert (model / "config.json").is_file() and (model / "arrays.safetensors").is_file()
+
+
+def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
+    big = pd.concat([pd.read_csv(csv_path)] * 4, ignore_index=True)
+    big.to_csv(csv_path, index=False)
+    out = tmp_path / "res.json"
+    code = main(
+        [
+            "evaluate",
+            str(csv_path),
+            "--target",
+            "default",
+            "--seeds",
+            "2",
+            "--model",
+            "logistic_regression",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert "loans" in capsys.readouterr().out
+    assert json.loads(out.read_text())["config"]["model"] == "logistic_regression"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "defualt"], "Did you mean 'default'"),
+        (["--target", "default", "--budget", "50000"], "more than 10 x the"),
+        (["--target", "default", "--generator", "smoth"], "Did you mean 'smote'"),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, csv_path, capsys, args, message) -> None:
+    out = tmp_path / "aug.csv"
+    assert main(["augment", str(csv_path), *args, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["loans.csv"]
+
+
+@pytest.mark.datasets
+def test_datasets_command(datasets_dir, capsys) -> None:
+    assert main(["datasets", "--datasets-dir", str(datasets_dir)]) == 0
+    assert "give_me_some_credit" in capsys.readouterr().out

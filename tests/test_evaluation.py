@@ -1,0 +1,77 @@
+"""Metrics, paired statistics, and utility over seeds on real held-out rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import metrics
+
+from tabaugment import Augmenter, evaluate_augmentation, make_model
+from tabaugment.data import load_breast_cancer
+from tabaugment.evaluation import paired_comparison, score_predictions
+
+
+def test_metrics_match_scikit_learn() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(y * 0.3 + rng.random(300) * 0.7, 0, 1)
+    s = score_predictions(y, p)
+    assert s["roc_auc"] == pytest.approx(metrics.roc_auc_score(y, p))
+    assert s["gini"] == pytest.approx(2 * metrics.roc_auc_score(y, p) - 1)
+    assert s["pr_auc"] == pytest.approx(metrics.average_precision_score(y, p))
+    assert s["f1"] == pytest.approx(metrics.f1_score(y, p >= 0.5))
+    assert s["balanced_accuracy"] == pytest.approx(metrics.balanced_accuracy_score(y, p >= 0.5))
+    assert s["log_loss"] == pytest.approx(metrics.log_loss(y, p))
+
+
+def test_paired_comparison_matches_scipy() -> None:
+    base = np.array([0.80, 0.81, 0.79, 0.82, 0.80, 0.78])
+    treat = base + np.array([0.01, 0.02, 0.00, 0.015, 0.01, 0.012])
+    out = paired_comparison(base, treat)
+    assert out["mean_diff"] == pytest.approx(np.mean(treat - base))
+    assert out["p_ttest"] == pytest.approx(stats.ttest_rel(treat, base).pvalue)
+    assert out["ci_low"] <= out["mean_diff"] <= out["ci_high"]
+    assert out["wins"] == 5 and out["losses"] == 0
+    same = paired_comparison(base, base)
+    assert same["p_ttest"] == 1.0 and same["mean_diff"] == 0.0
+
+
+def test_make_model_names_and_errors() -> None:
+    assert type(make_model("lightgbm")).__name__ == "LGBMClassifier"
+    with pytest.raises(ValueError, match="Unknown model 'lightgbn'. Did you mean 'lightgbm'"):
+        make_model("lightgbn")
+
+
+def test_evaluate_is_paired_reproducible_and_scores_only_real_test_rows() -> None:
+    ds = load_breast_cancer()
+    strategies = {
+        "copula": Augmenter(selector="hardest", generator="gaussian_copula", budget="1x"),
+        "dup": Augmenter(selector="hardest", generator="random_oversampling", budget="1x"),
+    }
+    a = evaluate_augmentation(ds, strategies=strategies, seeds=2, model="logistic_regression")
+    b = evaluate_augmentation(ds, strategies=strategies, seeds=2, model="logistic_regression")
+    assert a.scores.equals(b.scores)
+    assert set(a.scores.strategy) == {"baseline", "copula", "dup"}
+    runs = a.runs.set_index(["seed", "strategy"])
+    # every strategy of a seed is scored on the same real test rows as its baseline
+    assert runs.groupby(level="seed")["test_rows"].nunique().eq(1).all()
+    assert (runs.xs("copula", level="strategy")["synthetic_rows"] > 0).all()
+    comp = a.comparison.set_index(["strategy", "metric"])
+    wide = a.scores.pivot_table(index=["metric", "seed"], columns="strategy", values="value").loc["roc_auc"]
+    assert comp.loc[("copula", "roc_auc"), "mean_diff"] == pytest.approx((wide["copula"] - wide["baseline"]).mean())
+    assert "copula" in a.table()
+
+
+def test_evaluate_rejects_reserved_name() -> None:
+    with pytest.raises(ValueError, match="'baseline' is reserved"):
+        evaluate_augmentation(load_breast_cancer(), strategies={"baseline": Augmenter()}, seeds=1)
+
+
+def test_xgboost_model_on_prepared_frames() -> None:
+    pytest.importorskip("xgboost")
+    ds = load_breast_cancer()
+    result = evaluate_augmentation(
+        ds, strategies=Augmenter(budget="1x"), seeds=1, model="xgboost", model_params={"n_estimators": 20}
+    )
+    assert result.comparison.query("metric == 'roc_auc'")["baseline_mean"].iloc[0] > 0.9
