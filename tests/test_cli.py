@@ -96,7 +96,9 @@ def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
     )
     assert code == 0
     assert "loans" in capsys.readouterr().out
-    assert json.loads(out.read_text())["config"]["model"] == "logistic_regression"
+    config = json.loads(out.read_text())["config"]
+    assert config["model"] == "logistic_regression"
+    assert config["command"].startswith("tabaugment evaluate ") and config["command"].endswith("res.json")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -377,15 +378,10 @@ def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
     _print_evaluation(result, ds.name)
     if args.out:
         payload = result.to_dict()
-        payload["config"]["command"] = "tabaugment " + " ".join(sys.argv[1:] if argv_is_cli() else [])
+        payload["config"]["command"] = "tabaugment " + shlex.join(args.argv)
         write_text_atomic(args.out, json.dumps(payload, indent=1, default=str))
         print(f"\nwrote {args.out}")
     return 0
-
-
-def argv_is_cli() -> bool:
-    """True when running as the ``tabaugment`` command (not called from Python with a list)."""
-    return Path(sys.argv[0]).name in ("tabaugment", "cli.py", "__main__.py")
 
 
 def _print_evaluation(result: Any, name: str) -> None:
@@ -456,7 +452,9 @@ _COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tabaugment`` command; returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if not args.command:
         parser.print_help()
         return 2
