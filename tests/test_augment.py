@@ -125,10 +125,6 @@ def test_sampler_keeps_frames_and_dtypes() -> None:
     assert len(X_res) - len(X) == total_new
 
 
-def _expected_failed():
-    return {}
-
-
 def test_sampler_passes_imblearn_estimator_checks() -> None:
     from imblearn.utils.estimator_checks import estimator_checks_generator
 

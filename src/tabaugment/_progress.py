@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 __all__ = ["progress_bar"]
 
@@ -35,13 +32,3 @@ def progress_bar(enabled: bool, *, total: int | None = None, desc: str = "", uni
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
-
-
-def track(iterable: Iterable[T], enabled: bool, *, total: int | None = None, desc: str = "") -> Iterator[T]:
-    """Iterate with a progress bar when ``enabled``."""
-    if not enabled:
-        yield from iterable
-        return
-    from tqdm.auto import tqdm
-
-    yield from tqdm(iterable, total=total, desc=desc, file=sys.stderr, dynamic_ncols=True, leave=False)

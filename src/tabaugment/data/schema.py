@@ -117,16 +117,7 @@ class Schema:
         return frame[ordered]
 
     def _mark_missing(self, series: pd.Series, col: str) -> pd.Series:
-        markers = list(self.column_missing_values.get(col, ()))
-        if not _is_numeric_dtype(series):
-            markers += list(self.missing_values)
-        if not markers:
-            return series
-        mask = series.isin(markers)
-        if _is_text(series):
-            stripped = series.astype("object").where(series.isna(), series.astype(str).str.strip())
-            mask |= stripped.isin(markers)
-        return series.mask(mask) if mask.any() else series
+        return _mark(series, self.missing_values, self.column_missing_values.get(col, ()))
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
