@@ -1,0 +1,165 @@
+"""One self-contained HTML file: inline CSS, plots as data URIs, no network needed to view it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["render_html"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.45;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:2px solid #eee;padding-bottom:.2rem;margin-top:2.2rem}
+h3{font-size:1.02rem;margin-top:1.4rem}.muted{color:#666;font-size:.9rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}
+th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:.8rem 0}.card{border:1px solid #e3e3e3;border-radius:6px;padding:.6rem .9rem;min-width:150px}
+.card b{display:block;font-size:1.25rem}.good{color:#1b7f3b}.bad{color:#b3261e}
+.grid{display:flex;flex-wrap:wrap;gap:.4rem}img{max-width:100%}details{margin:.5rem 0}
+.note{background:#fff8e6;border-left:4px solid #f0b400;padding:.5rem .8rem;font-size:.9rem}
+"""
+
+
+def _table(frame: pd.DataFrame, floatfmt: str = "{:.4f}") -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if v != v else floatfmt.format(v)
+        return html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(b64: str, alt: str) -> str:
+    return f'<img class="plot" alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
+
+
+def _card(label: str, value: str, cls: str = "") -> str:
+    return f'<div class="card"><span class="muted">{html.escape(label)}</span><b class="{cls}">{html.escape(value)}</b></div>'
+
+
+def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
+    """The report page from the report's numbers (``data``) and plots (base64 PNGs)."""
+    cfg = data["config"]
+    ds = data["dataset"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>tabaugment report: {html.escape(ds['name'])}</title><style>{_CSS}</style></head><body>",
+        f"<h1>tabaugment report: {html.escape(ds['name'])}</h1>",
+        f"<p class='muted'>strategy <b>{html.escape(cfg['strategy'])}</b> · model {html.escape(str(cfg['model']))} · "
+        f"seeds {html.escape(str(cfg['seeds']))} · tabaugment {html.escape(cfg['versions'].get('tabaugment', '?'))} · "
+        f"{html.escape(cfg['created'])} · {html.escape(cfg['machine'])}</p>",
+    ]
+    # ---- dataset
+    parts.append("<h2>Data</h2><div class='cards'>")
+    parts.append(
+        _card(
+            "rows (train / validation / test)",
+            f"{ds['train_rows']:,} / {ds['validation_rows']:,} / {ds['test_rows']:,}",
+        )
+    )
+    parts.append(_card("features (categorical / numerical)", f"{ds['categorical']} / {ds['numerical']}"))
+    parts.append(_card(f"positive rate ({ds['positive_label']})", f"{ds['positive_rate']:.1%}"))
+    parts.append(_card("target", ds["target"]))
+    parts.append("</div>")
+    # ---- utility
+    util = data["utility"]
+    parts.append("<h2>Does it help? Utility on real test rows</h2>")
+    parts.append(
+        "<p class='muted'>Each seed splits the data anew; the baseline model (real rows only) and the augmented model "
+        "(real + synthetic rows) share the model seed and are scored on the same real test rows. p (t): paired t-test; "
+        "p (W): Wilcoxon signed-rank; CI: 95% bootstrap over seeds.</p>"
+    )
+    comp = pd.DataFrame(util["comparison"])
+    shown = pd.DataFrame(
+        {
+            "metric": comp["metric"],
+            "baseline": comp["baseline_mean"],
+            "augmented": comp["treatment_mean"],
+            "difference": comp["mean_diff"].map(lambda v: f"{v:+.4f}"),
+            "95% CI": [f"[{a:+.4f}, {b:+.4f}]" for a, b in zip(comp["ci_low"], comp["ci_high"])],
+            "p (t)": comp["p_ttest"].map(lambda v: f"{v:.3g}"),
+            "p (W)": comp["p_wilcoxon"].map(lambda v: f"{v:.3g}"),
+            "augmented better": [f"{w}/{n} seeds" for w, n in zip(comp["wins"], comp["n_seeds"])],
+        }
+    )
+    parts.append(_table(shown))
+    parts.append(_img(plots["utility"], "utility differences per seed"))
+    verdict = util.get("verdict")
+    if verdict:
+        parts.append(f"<p class='note'>{html.escape(verdict)}</p>")
+    if data.get("tstr"):
+        parts.append("<h3>Train on synthetic, test on real (TSTR)</h3>")
+        parts.append(_table(pd.DataFrame(data["tstr"])))
+    # ---- hardness
+    hard = data["hardness"]
+    parts.append("<h2>Where the generator was fitted: hardness and selection</h2>")
+    parts.append(
+        f"<p>{hard['selected_rows']:,} of {hard['training_rows']:,} training rows selected "
+        f"({hard['selected_positive_share']:.0%} positive against {ds['positive_rate']:.0%} overall); "
+        f"{hard['synthetic_rows']:,} synthetic rows generated.</p>"
+    )
+    parts.append(_img(plots["hardness"], "hardness histogram"))
+    # ---- fidelity
+    fid = data["fidelity"]
+    s = fid["summary"]
+    parts.append("<h2>Fidelity: synthetic rows against the rows the generator was fitted on</h2><div class='cards'>")
+    parts.append(_card("column shapes (KS/TV complement)", f"{s['column_shapes']:.3f}"))
+    parts.append(_card("column pairs (correlation/contingency)", f"{s['column_pairs']:.3f}"))
+    if "detection_auc" in s:
+        cls = "good" if s["detection_auc"] < 0.7 else "bad"
+        parts.append(_card("detection AUC (0.5 = indistinguishable)", f"{s['detection_auc']:.3f}", cls))
+    parts.append(_card("mean normalised Wasserstein", f"{s['wasserstein_mean']:.4f}"))
+    parts.append("</div><h3>Marginals, real vs synthetic</h3><div class='grid'>")
+    for col, b64 in plots["marginals"].items():
+        parts.append(_img(b64, f"marginal {col}"))
+    parts.append("</div><h3>Column pairs</h3>")
+    parts.append(_img(plots["pairs"], "correlation difference heatmap"))
+    parts.append("<details><summary>Per-column scores</summary>" + _table(pd.DataFrame(fid["shapes"])) + "</details>")
+    parts.append(
+        "<details><summary>Data mismatch (DM)</summary>" + _table(pd.DataFrame(fid["mismatch"])) + "</details>"
+    )
+    parts.append("<details><summary>Per-pair scores</summary>" + _table(pd.DataFrame(fid["pairs"])) + "</details>")
+    # ---- privacy
+    pv = data["privacy"]["summary"]
+    parts.append("<h2>Privacy</h2><div class='cards'>")
+    parts.append(
+        _card(
+            "new rows (not copies)",
+            f"{pv['new_row_synthesis']:.1%}",
+            "good" if pv["new_row_synthesis"] > 0.99 else "bad",
+        )
+    )
+    parts.append(_card("median distance to closest training row", f"{pv['dcr_train_median']:.3f}"))
+    if "closer_to_train_share" in pv:
+        cls = "good" if pv["closer_to_train_share"] < 0.55 else "bad"
+        parts.append(
+            _card("closer to training than holdout (0.5 = no leak)", f"{pv['closer_to_train_share']:.3f}", cls)
+        )
+        cls = "good" if pv["membership_attack_auc"] < 0.55 else "bad"
+        parts.append(_card("membership attack AUC (0.5 = no leak)", f"{pv['membership_attack_auc']:.3f}", cls))
+    parts.append(_card("median NNDR", f"{pv['nndr_median']:.3f}"))
+    parts.append("</div>")
+    parts.append(_img(plots["dcr"], "distance to closest record"))
+    parts.append(_table(pd.DataFrame([{"measure": k, "value": v} for k, v in pv.items()]), floatfmt="{:.4g}"))
+    # ---- validity
+    val = data["validity"]
+    parts.append("<h2>Validity</h2>")
+    parts.append(
+        f"<p>{val['valid_rows']:,} of {val['rows']:,} synthetic rows ({val['valid_share']:.1%}) satisfy every rule "
+        f"learned from the training rows{' and every user rule' if val.get('user_rules') else ''}; "
+        f"{val['rows'] - val['valid_rows']:,} would be dropped by the filter.</p>"
+    )
+    rules = pd.DataFrame(val["rules"])
+    broken = rules[rules.violations > 0]
+    parts.append("<h3>Rules with violations</h3>" + (_table(broken) if len(broken) else "<p>None.</p>"))
+    parts.append(f"<details><summary>All {len(rules)} rules</summary>" + _table(rules) + "</details>")
+    parts.append(f"<p class='muted'>Command: <code>{html.escape(cfg.get('command') or '(Python API)')}</code></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
