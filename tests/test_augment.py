@@ -140,3 +140,13 @@ def test_sampler_passes_sklearn_estimator_checks() -> None:
     from sklearn.utils.estimator_checks import check_estimator
 
     check_estimator(TargetedSampler(random_state=0))
+
+
+def test_integer_zero_one_target_works_through_the_pipeline() -> None:
+    ds = load_breast_cancer()
+    table = ds.table.assign(diagnosis=(ds.table["diagnosis"] == "malignant").astype("int64"))
+    for generator in ("gaussian_copula", "smote", "random_oversampling"):
+        result = Augmenter(generator=generator, budget="1x", random_state=0).fit_augment(table, "diagnosis")
+        assert result.table["diagnosis"].dtype == np.int64
+        assert set(result.synthetic["diagnosis"]) <= {0, 1}
+        assert len(result.synthetic) == len(result.selected)

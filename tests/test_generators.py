@@ -24,6 +24,14 @@ def test_registered_generator_keeps_the_contract(name: str) -> None:
     check_generator(lambda: cls(random_state=0, **_TEST_PARAMS.get(name, {})), table, target)
 
 
+@pytest.mark.parametrize("name", available("generators"))
+def test_registered_generator_keeps_the_contract_with_a_numeric_label(name: str) -> None:
+    cls = get_class("generators", name)
+    table, target = contract_table(random_state=1)
+    table[target] = (table[target] == "bad").astype("int64")
+    check_generator(lambda: cls(random_state=0, **_TEST_PARAMS.get(name, {})), table, target)
+
+
 def test_contract_checker_catches_a_broken_generator() -> None:
     class Broken(RandomOversampling):
         def _sample(self, n, conditions, rng):

@@ -52,7 +52,7 @@ class TableSpec:
         for col in frame.columns:
             s = frame[col]
             dt = s.dtype
-            if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+            if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt) and col != target:
                 values = s.to_numpy(dtype=np.float64)
                 finite = values[np.isfinite(values)]
                 if np.isinf(values).any():
@@ -71,17 +71,17 @@ class TableSpec:
                 elif pd.api.types.is_bool_dtype(dt):
                     dtypes[col] = "bool"
                     cats = [False, True]
+                elif pd.api.types.is_numeric_dtype(dt):  # a numeric label column, e.g. 0/1
+                    if s.isna().any():
+                        raise DataError(f"Target column {col!r} has missing labels; drop those rows first.")
+                    dtypes[col] = str(dt)
+                    cats = sorted(pd.unique(s))
                 else:
                     dtypes[col] = "object"
                     cats = sorted(pd.unique(s.dropna()), key=lambda v: (str(type(v)), v))
                 if s.notna().sum() == 0:
                     raise DataError(f"Column {col!r} has no values (all missing); drop it before fitting.")
                 categories[col] = [_py(c) for c in cats]
-        if target is not None and target not in cat:
-            raise DataError(
-                f"Target column {target!r} must be categorical (labels) to condition on it; "
-                f"it has dtype {frame[target].dtype}."
-            )
         return cls(
             columns=[str(c) for c in frame.columns],
             categorical=cat,
@@ -143,6 +143,8 @@ class TableSpec:
                 out[col] = pd.Categorical.from_codes(c, categories=pd.Index(cats))
             elif kind == "bool" and (c >= 0).all():
                 out[col] = np.asarray(cats, dtype=bool)[c]
+            elif kind not in ("bool", "object"):  # numeric labels keep their dtype
+                out[col] = np.asarray(cats)[c].astype(kind)
             else:
                 arr = np.empty(n, dtype=object)
                 ok = c >= 0
