@@ -150,3 +150,46 @@ def test_integer_zero_one_target_works_through_the_pipeline() -> None:
         assert result.table["diagnosis"].dtype == np.int64
         assert set(result.synthetic["diagnosis"]) <= {0, 1}
         assert len(result.synthetic) == len(result.selected)
+
+
+def _people(n: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    edu = rng.choice(["HS-grad", "Bachelors", "Doctorate"], n, p=[0.5, 0.35, 0.15])
+    years = pd.Series(edu).map({"HS-grad": 9, "Bachelors": 13, "Doctorate": 16}).to_numpy()
+    age = pd.Series(edu).map({"HS-grad": 17, "Bachelors": 21, "Doctorate": 26}).to_numpy() + rng.integers(0, 50, n)
+    label = np.where(rng.random(n) < 0.3, "yes", "no")
+    return pd.DataFrame(
+        {
+            "age": age,
+            "education": pd.Series(edu, dtype=object),
+            "education-num": years,
+            "label": pd.Series(label, dtype=object),
+        }
+    )
+
+
+def test_filter_invalid_keeps_only_valid_rows_and_fills_the_budget() -> None:
+    from tabaugment.evaluation.validity import Constraints
+
+    table = _people()
+    plain = Augmenter(selector="all", budget=300, random_state=0).fit_augment(table, "label")
+    rules = Constraints.learn(table)
+    assert rules.check(plain.synthetic).valid_share < 0.9  # the copula breaks education -> education-num
+    aug = Augmenter(selector="all", budget=300, random_state=0, filter_invalid=True)
+    result = aug.fit_augment(table, "label")
+    assert len(result.synthetic) == 300
+    assert rules.check(result.synthetic).valid.all()
+    v = result.validity
+    assert v["kept"] == 300 and v["dropped"] == v["drawn"] - 300 > 0
+    assert v["dropped_by_rule"]["determines(education, education-num)"] > 0
+    assert v["shortfall"] == {}
+
+
+def test_impossible_rules_report_a_shortfall_instead_of_looping(caplog) -> None:
+    table = _people()
+    aug = Augmenter(selector="all", budget=100, random_state=0, filter_invalid=True, rules=["age < 0"], max_rounds=3)
+    result = aug.fit_augment(table, "label")
+    assert len(result.synthetic) == 0
+    assert sum(result.validity["shortfall"].values()) == 100
+    assert result.validity["dropped_by_rule"]["user_1"] == result.validity["drawn"]
+    assert "could not be filled" in caplog.text

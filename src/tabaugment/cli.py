@@ -133,6 +133,18 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--generator-param", action="append", metavar="KEY=VALUE", help="extra generator parameter (repeatable)"
     )
+    g.add_argument(
+        "--rule",
+        action="append",
+        metavar="QUERY",
+        help="a validity rule as a pandas query that a valid row satisfies, e.g. 'age >= 18' (repeatable)",
+    )
+    g.add_argument(
+        "--filter-invalid",
+        action="store_true",
+        help="drop synthetic rows that break a validity rule learned from the training rows (or a --rule) "
+        "and draw again to fill the budget",
+    )
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -223,12 +235,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_args(p)
     p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
     p.add_argument("--seeds", type=int, default=5, help="seeds for the utility comparison (default 5)")
-    p.add_argument(
-        "--rule",
-        action="append",
-        metavar="QUERY",
-        help='a user validity rule as a pandas query a valid row satisfies, e.g. "age >= 18" (repeatable)',
-    )
     p.add_argument("--out", default="tabaugment-report.html", help="output HTML file (default tabaugment-report.html)")
     return parser
 
@@ -298,6 +304,8 @@ def _augmenter(args: argparse.Namespace, progress: bool) -> Any:
         max_synthetic_ratio=args.max_synthetic_ratio,
         random_state=args.seed,
         progress=progress,
+        filter_invalid=args.filter_invalid,
+        rules=args.rule,
     )
 
 
@@ -367,6 +375,12 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     print(
         f"selected {len(result.selected):,} of {len(frame):,} rows; generated {len(result.synthetic):,} rows ({counts})"
     )
+    if result.validity:
+        v = result.validity
+        top = ", ".join(f"{rule}: {n:,}" for rule, n in list(v["dropped_by_rule"].items())[:4])
+        print(f"validity filter: drew {v['drawn']:,} rows, dropped {v['dropped']:,} invalid ({top})")
+        if v["shortfall"]:
+            print(f"warning: could not fill the budget with valid rows: short by {v['shortfall']}")
     print(f"wrote {len(out):,} rows to {args.out}")
     if args.save_generator:
         print(f"saved the generator to {args.save_generator}")

@@ -47,6 +47,7 @@ class AugmentationResult:
     hardness: HardnessResult
     budget: dict[Any, int]
     timings: dict[str, float]
+    validity: dict[str, Any] | None = None
 
     def selection_frame(self) -> pd.DataFrame:
         """Hardness of every row with a ``selected`` flag (for reports and files)."""
@@ -70,6 +71,13 @@ class Augmenter(BaseEstimator):
     max_synthetic_ratio : refuse budgets larger than this multiple of the training rows.
     random_state : one seed; hardness, selector, generator and sampling get independent streams.
     progress : show progress bars.
+    filter_invalid : drop synthetic rows that break a validity rule learned from the
+        training rows (see :class:`~tabaugment.evaluation.validity.Constraints`) or one of
+        ``rules``, and draw again to fill the budget (at most ``max_rounds`` rounds; any
+        shortfall is reported in ``validity_``, never hidden).
+    rules : user validity rules, pandas query strings that a valid row satisfies; used when
+        ``filter_invalid`` is on.
+    max_rounds : sampling rounds allowed to replace dropped rows.
 
     Examples
     --------
@@ -90,6 +98,9 @@ class Augmenter(BaseEstimator):
         max_synthetic_ratio: float = 10.0,
         random_state: RandomState = None,
         progress: bool = False,
+        filter_invalid: bool = False,
+        rules: Any = None,
+        max_rounds: int = 10,
     ) -> None:
         self.hardness = hardness
         self.selector = selector
@@ -98,6 +109,9 @@ class Augmenter(BaseEstimator):
         self.max_synthetic_ratio = max_synthetic_ratio
         self.random_state = random_state
         self.progress = progress
+        self.filter_invalid = filter_invalid
+        self.rules = rules
+        self.max_rounds = max_rounds
 
     # ------------------------------------------------------------------ API
     def fit(self, table: Any, target: str, *, validation: Any = None) -> Augmenter:
@@ -147,21 +161,73 @@ class Augmenter(BaseEstimator):
         self.columns_ = list(frame.columns)
         self.timings_ = timings
         self._sample_seed = seeds["sample"]
+        self.constraints_ = None
+        if self.filter_invalid or self.rules:
+            from tabaugment.evaluation.validity import Constraints
+
+            self.constraints_ = Constraints.learn(frame, user_rules=self.rules)
+        self.validity_: dict[str, Any] | None = None
         logger.info(
             "selected %d of %d rows; budget %s", len(positions), len(frame), {str(k): v for k, v in plan.items()}
         )
         return self
 
     def sample(self, *, random_state: RandomState = None) -> pd.DataFrame:
-        """The synthetic rows of the planned budget (class by class, conditioned exactly)."""
+        """The synthetic rows of the planned budget (class by class, conditioned exactly).
+
+        With ``filter_invalid``, rows that break a rule are dropped and replaced by new
+        draws, for at most ``max_rounds`` rounds; ``validity_`` then says how many rows each
+        rule dropped and whether any class fell short.
+        """
         if not hasattr(self, "generator_"):
             raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
         seed = self._sample_seed if random_state is None else derive_seed(random_state)
         rng = np.random.default_rng(seed)
         parts = []
+        dropped: dict[str, int] = {}
+        drawn = kept = 0
+        shortfall: dict[str, int] = {}
         for label, n in self.budget_.items():
-            if n > 0:
+            if n <= 0:
+                continue
+            if self.constraints_ is None or not self.filter_invalid:
                 parts.append(self.generator_.sample(n, conditions={self.target_: label}, random_state=rng))
+                continue
+            got: list[pd.DataFrame] = []
+            need, rate = n, 1.0
+            for _ in range(max(1, int(self.max_rounds))):
+                k = int(min(20 * need, np.ceil(need / max(rate, 0.05))))
+                rows = self.generator_.sample(k, conditions={self.target_: label}, random_state=rng)
+                check = self.constraints_.check(rows)
+                for rule, count in zip(check.rules["rule"], check.rules["violations"]):
+                    if count:
+                        dropped[rule] = dropped.get(rule, 0) + int(count)
+                good = rows.loc[check.valid]
+                drawn += len(rows)
+                rate = max(len(good) / len(rows), 1e-3)
+                got.append(good.iloc[:need])
+                need -= len(got[-1])
+                if need == 0:
+                    break
+            if need:
+                shortfall[str(label)] = need
+            part = pd.concat(got, ignore_index=True)
+            kept += len(part)
+            parts.append(part)
+        if self.constraints_ is not None and self.filter_invalid:
+            self.validity_ = {
+                "drawn": drawn,
+                "kept": kept,
+                "dropped": drawn - kept,
+                "dropped_by_rule": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
+                "shortfall": shortfall,
+            }
+            if shortfall:
+                logger.warning(
+                    "after %d rounds, %s rows of the budget could not be filled with valid rows",
+                    self.max_rounds,
+                    shortfall,
+                )
         if not parts:
             return self.generator_.sample(0)[self.columns_]
         return pd.concat(parts, ignore_index=True)[self.columns_]
@@ -184,6 +250,7 @@ class Augmenter(BaseEstimator):
             hardness=self.hardness_result_,
             budget=dict(self.budget_),
             timings=dict(self.timings_),
+            validity=self.validity_,
         )
 
 
