@@ -61,6 +61,9 @@ def test_evaluate_is_paired_reproducible_and_scores_only_real_test_rows() -> Non
     wide = a.scores.pivot_table(index=["metric", "seed"], columns="strategy", values="value").loc["roc_auc"]
     assert comp.loc[("copula", "roc_auc"), "mean_diff"] == pytest.approx((wide["copula"] - wide["baseline"]).mean())
     assert "copula" in a.table()
+    ll = comp.loc[("copula", "log_loss")]
+    assert ll["better"] == ll["losses"]  # lower log loss is better
+    assert comp.loc[("copula", "roc_auc"), "better"] == comp.loc[("copula", "roc_auc"), "wins"]
 
 
 def test_evaluate_rejects_reserved_name() -> None:

@@ -255,7 +255,16 @@ def _compare(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
         for metric in METRICS:
             part = wide.loc[metric]
             stats = paired_comparison(part[BASELINE].to_numpy(), part[strategy].to_numpy())
-            rows.append({"strategy": strategy, "metric": metric, "higher_is_better": HIGHER_IS_BETTER[metric], **stats})
+            better = stats["wins"] if HIGHER_IS_BETTER[metric] else stats["losses"]
+            rows.append(
+                {
+                    "strategy": strategy,
+                    "metric": metric,
+                    "higher_is_better": HIGHER_IS_BETTER[metric],
+                    "better": better,
+                    **stats,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -86,7 +86,7 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
             "95% CI": [f"[{a:+.4f}, {b:+.4f}]" for a, b in zip(comp["ci_low"], comp["ci_high"])],
             "p (t)": comp["p_ttest"].map(lambda v: f"{v:.3g}"),
             "p (W)": comp["p_wilcoxon"].map(lambda v: f"{v:.3g}"),
-            "augmented better": [f"{w}/{n} seeds" for w, n in zip(comp["wins"], comp["n_seeds"])],
+            "augmented better": [f"{w}/{n} seeds" for w, n in zip(comp["better"], comp["n_seeds"])],
         }
     )
     parts.append(_table(shown))
