@@ -19,6 +19,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
     "hardness": {
         "knn_shapley": "tabaugment.hardness._knn_shapley:KNNShapley",
         "random": "tabaugment.hardness._random:RandomHardness",
+        "threshold_knn_shapley": "tabaugment.hardness._threshold:ThresholdKNNShapley",
+        "approximate_knn_shapley": "tabaugment.hardness._approximate:ApproximateKNNShapley",
+        "data_iq": "tabaugment.hardness._dynamics:DataIQ",
+        "data_maps": "tabaugment.hardness._dynamics:DataMaps",
+        "forgetting": "tabaugment.hardness._dynamics:ForgettingEvents",
+        "oof_loss": "tabaugment.hardness._dynamics:OutOfFoldLoss",
     },
     "selectors": {
         "hardest": "tabaugment.selection._strategies:TopFraction",

@@ -185,7 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score every row of DATA. Without --validation, KNN-Shapley is cross-fitted.",
     )
     _add_data_args(p, needs_split=False)
-    p.add_argument("--method", default="knn_shapley", help="knn_shapley | random (default knn_shapley)")
+    p.add_argument(
+        "--method",
+        default="knn_shapley",
+        help="knn_shapley | threshold_knn_shapley | approximate_knn_shapley | data_iq | data_maps | forgetting | "
+        "oof_loss | random (default knn_shapley)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="METHODS",
+        help="comma-separated methods to compare instead (e.g. knn_shapley,data_iq,oof_loss): Jaccard of the hardest "
+        "sets, Spearman of the scores, class mix; writes per-row scores to --out, the numbers to OUT.json and a plot "
+        "to OUT.png",
+    )
+    p.add_argument("--fraction", type=float, default=0.1, help="hard-set fraction for --compare (default 0.1)")
     p.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
     p.add_argument("--validation", metavar="FILE", help="reference rows for KNN-Shapley")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="extra method parameter (repeatable)")
@@ -318,31 +331,62 @@ def _cmd_datasets(args: argparse.Namespace, progress: bool) -> int:
     return 0
 
 
-def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
+def _hardness_method(name: str, args: argparse.Namespace, progress: bool, extra: dict[str, Any]) -> Any:
     from tabaugment._registry import get_class
-    from tabaugment.data import read_table, write_table
 
-    ds = _load(args)
-    schema = ds.schema
-    frame = schema.prepare(ds.table)
-    params = _key_values(args.param)
-    cls = get_class("hardness", args.method)
+    cls = get_class("hardness", name)
     names = cls().get_params()
+    params = dict(extra)
     if "n_neighbors" in names:
         params.setdefault("n_neighbors", args.k)
     if "random_state" in names:
         params.setdefault("random_state", args.seed)
     if "progress" in names:
         params.setdefault("progress", progress)
-    method = cls(**params)
+    return cls(**{k: v for k, v in params.items() if k in names})
+
+
+def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import read_table, write_table
+
+    ds = _load(args)
+    schema = ds.schema
+    frame = schema.prepare(ds.table)
     X, y = frame[list(schema.features)], frame[schema.target].to_numpy()
     X_val = y_val = None
     if args.validation:
         val = schema.prepare(read_table(args.validation, sep=args.sep))
         X_val, y_val = val[list(schema.features)], val[schema.target].to_numpy()
+    extra = _key_values(args.param)
+    if args.compare:
+        from tabaugment._io import write_text_atomic
+        from tabaugment.hardness import compare_hardness
+
+        methods = _columns(args.compare) or []
+        results = {}
+        for name in methods:
+            method = _hardness_method(name, args, progress, extra)
+            method.fit(X, y, X_val=X_val, y_val=y_val)
+            results[name] = method.result_
+        comparison = compare_hardness(results, y, fraction=args.fraction, positive_label=schema.positive_label)
+        scores = comparison.scores.copy()
+        scores.insert(0, schema.target, y)
+        write_table(scores.reset_index().rename(columns={"index": "row_id"}), args.out)
+        stem = Path(args.out).with_suffix("")
+        write_text_atomic(f"{stem}.json", json.dumps(comparison.to_dict(), indent=1, default=str))
+        comparison.save_plot(f"{stem}.png")
+        print(f"hardest {args.fraction:.0%} of {len(y):,} rows by each method; Jaccard overlap:")
+        print(comparison.jaccard.round(3).to_string())
+        print("\nSpearman correlation of scores:")
+        print(comparison.spearman.round(3).to_string())
+        print("\nclass mix of each hard set:")
+        print(comparison.composition.round(3).to_string(index=False))
+        print(f"\nwrote {args.out}, {stem}.json and {stem}.png")
+        return 0
+    method = _hardness_method(args.method, args, progress, extra)
     method.fit(X, y, X_val=X_val, y_val=y_val)
     out = method.result_.to_frame()
-    out.insert(0, schema.target, frame[schema.target].to_numpy())
+    out.insert(0, schema.target, y)
     out = out.reset_index().rename(columns={"index": "row_id"})
     write_table(out, args.out)
     hardest = out.nsmallest(max(1, len(out) // 5), "rank")

@@ -1,7 +1,26 @@
 """Hardness methods: score how hard each training row is (higher = harder)."""
 
+from tabaugment.hardness._approximate import ApproximateKNNShapley, approximate_knn_shapley
+from tabaugment.hardness._compare import compare_hardness
+from tabaugment.hardness._dynamics import DataIQ, DataMaps, ForgettingEvents, OutOfFoldLoss
 from tabaugment.hardness._knn_shapley import KNNShapley, knn_shapley
 from tabaugment.hardness._random import RandomHardness
+from tabaugment.hardness._threshold import ThresholdKNNShapley, threshold_knn_shapley
 from tabaugment.hardness.base import BaseHardness, HardnessResult
 
-__all__ = ["BaseHardness", "HardnessResult", "KNNShapley", "RandomHardness", "knn_shapley"]
+__all__ = [
+    "ApproximateKNNShapley",
+    "BaseHardness",
+    "DataIQ",
+    "DataMaps",
+    "ForgettingEvents",
+    "HardnessResult",
+    "KNNShapley",
+    "OutOfFoldLoss",
+    "RandomHardness",
+    "ThresholdKNNShapley",
+    "approximate_knn_shapley",
+    "compare_hardness",
+    "knn_shapley",
+    "threshold_knn_shapley",
+]

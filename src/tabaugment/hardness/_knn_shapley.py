@@ -31,7 +31,7 @@ from tabaugment._progress import progress_bar
 from tabaugment._validation import check_int
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
-from tabaugment.hardness.base import BaseHardness
+from tabaugment.hardness.base import BaseHardness, hash_folds
 
 __all__ = ["KNNShapley", "knn_shapley", "knn_shapley_chunk_size"]
 
@@ -92,23 +92,25 @@ def knn_shapley(
     start_div = float(max(n, k))
     starts = list(range(0, m, chunk_size))
 
-    def run(lo: int) -> np.ndarray:
-        hi = min(lo + chunk_size, m)
-        return _chunk_values(X, y, sq_norms, X_val[lo:hi], y_val[lo:hi], weights, start_div)
-
     total = np.zeros(n, dtype=np.float64)
     with progress_bar(progress, total=m, desc="KNN-Shapley", unit="val rows") as bar:
         if n_jobs == 1 or len(starts) == 1:
             for lo in starts:
-                total += run(lo)
-                bar.update(min(chunk_size, m - lo))
+                hi = min(lo + chunk_size, m)
+                total += _chunk_values(X, y, sq_norms, X_val[lo:hi], y_val[lo:hi], weights, start_div)
+                bar.update(hi - lo)
         else:
+            # threads by default; under joblib.parallel_config(backend="dask") the chunks run on a
+            # Dask cluster (the arrays are arguments, so the backend ships them once, not per task)
             from joblib import Parallel, delayed
 
-            for lo, part in zip(
-                starts,
-                Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(run)(lo) for lo in starts),
-            ):
+            jobs = (
+                delayed(_chunk_values)(
+                    X, y, sq_norms, X_val[lo : lo + chunk_size], y_val[lo : lo + chunk_size], weights, start_div
+                )
+                for lo in starts
+            )
+            for lo, part in zip(starts, Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs)):
                 total += part
                 bar.update(min(chunk_size, m - lo))
     return total / m
@@ -230,15 +232,8 @@ class KNNShapley(BaseHardness):
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        frame = (X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))).reset_index(drop=True)
-        hashes = _row_hashes(frame, y)
-        # compute in a canonical row order (by content), so the scores do not depend on the
-        # order of the input rows, not even through floating-point rounding; exact duplicates
-        # keep their input order among themselves
-        canon = np.lexsort((np.arange(len(frame)), hashes))
-        frame, y_c, hashes = frame.iloc[canon].reset_index(drop=True), y[canon], hashes[canon]
-        encoder = FeatureEncoder().fit(frame)
-        Z = encoder.transform(frame)
+        encoder = FeatureEncoder().fit(X)
+        Z = encoder.transform(X)
         opts = dict(
             k=self.n_neighbors,
             chunk_size=self.chunk_size,
@@ -247,35 +242,30 @@ class KNNShapley(BaseHardness):
             progress=self.progress,
         )
         if X_val is not None:
-            values_c = knn_shapley(Z, y_c, encoder.transform(X_val), y_val, **opts)
+            values = knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
         else:
-            values_c = self._cross_fitted(hashes, Z, y_c, opts)
-        values = np.empty_like(values_c)
-        values[canon] = values_c
+            values = cross_fitted(knn_shapley, self._row_hashes, Z, y, self.n_folds, opts)
         return -values, {"shapley": values}
 
-    def _cross_fitted(self, hashes: np.ndarray, Z: np.ndarray, y: np.ndarray, opts: dict[str, Any]) -> np.ndarray:
-        # folds from a hash of each row's content and label: independent of row order, and
-        # exact duplicates share a fold
-        fold = (hashes % np.uint64(self.n_folds)).astype(int)
-        total = np.zeros(len(Z))
-        count = np.zeros(len(Z))
-        for f in range(self.n_folds):
-            val = fold == f
-            train = ~val
-            if not val.any() or train.sum() == 0:
-                continue
-            total[train] += knn_shapley(Z[train], y[train], Z[val], y[val], **opts)
-            count[train] += 1
-        if (count == 0).any():
-            raise DataError(
-                f"Cross-fitted KNN-Shapley needs more distinct rows: {int((count == 0).sum())} rows "
-                "were never in a training fold. Give validation rows (X_val, y_val) instead."
-            )
-        return total / count
 
-
-def _row_hashes(frame: pd.DataFrame, y: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row's values and label."""
-    content = frame.assign(__label__=pd.Series(y, dtype=object).astype(str).to_numpy())
-    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+def cross_fitted(
+    value_fn: Any, hashes: np.ndarray, Z: np.ndarray, y: np.ndarray, n_folds: int, opts: dict[str, Any]
+) -> np.ndarray:
+    """Each fold serves once as the validation rows of the others; a row's value is its mean
+    over the folds it was a training row in. Folds come from content hashes (order-free)."""
+    fold = hash_folds(hashes, n_folds)
+    total = np.zeros(len(Z))
+    count = np.zeros(len(Z))
+    for f in range(n_folds):
+        val = fold == f
+        train = ~val
+        if not val.any() or train.sum() == 0:
+            continue
+        total[train] += value_fn(Z[train], y[train], Z[val], y[val], **opts)
+        count[train] += 1
+    if (count == 0).any():
+        raise DataError(
+            f"Cross-fitting needs more distinct rows: {int((count == 0).sum())} rows were never in a "
+            "training fold. Give validation rows (X_val, y_val) instead."
+        )
+    return total / count

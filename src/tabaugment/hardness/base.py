@@ -57,7 +57,9 @@ class BaseHardness(BaseEstimator):
     """Base class of hardness methods.
 
     Subclasses implement ``_score(X, y, X_val, y_val) -> (scores, extra_values)`` and set
-    ``deterministic`` (True when the scores do not depend on a random seed).
+    ``deterministic`` (True when the scores do not depend on a random seed). ``_score`` sees
+    the rows in a canonical order (``self._row_hashes`` holds their content hashes), so
+    every method is independent of the input row order by construction.
     """
 
     deterministic: ClassVar[bool] = True
@@ -76,8 +78,25 @@ class BaseHardness(BaseEstimator):
             raise ValueError("Give both X_val and y_val, or neither.")
         y_val_arr = None if y_val is None else _check_labels(y_val, len(X_val), "y_val", min_classes=1)
         self._check_params()
-        scores, values = self._score(X, y_arr, X_val, y_val_arr)
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(y_arr))
+        frame = (X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))).reset_index(drop=True)
+        # Every method works on the rows in a canonical order (by a hash of their content),
+        # so shuffling the input gives every row the same score, bit for bit; exact duplicates
+        # keep their input order among themselves.
+        hashes = row_hashes(frame, y_arr)
+        canon = np.lexsort((np.arange(len(frame)), hashes))
+        self._row_hashes = hashes[canon]
+        try:
+            scores_c, values_c = self._score(frame.iloc[canon].reset_index(drop=True), y_arr[canon], X_val, y_val_arr)
+        finally:
+            del self._row_hashes
+        scores = np.empty(len(canon))
+        scores[canon] = scores_c
+        values = {}
+        for name, arr in values_c.items():
+            out = np.empty(len(canon), dtype=np.asarray(arr).dtype)
+            out[canon] = arr
+            values[name] = out
         self.result_ = HardnessResult(scores=scores, index=index, method=self.name, values=values)
         return self
 
@@ -98,6 +117,17 @@ class BaseHardness(BaseEstimator):
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         raise NotImplementedError
+
+
+def row_hashes(frame: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's values and label (independent of the row's position)."""
+    content = frame.assign(__label__=pd.Series(y, dtype=object).astype(str).to_numpy())
+    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+
+
+def hash_folds(hashes: np.ndarray, n_folds: int) -> np.ndarray:
+    """Fold of each row from its content hash: order-free, duplicates share a fold."""
+    return (hashes % np.uint64(n_folds)).astype(np.int64)
 
 
 def _check_labels(y: Any, n: int, name: str, min_classes: int = 2) -> np.ndarray:

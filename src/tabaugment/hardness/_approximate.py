@@ -1,0 +1,192 @@
+"""Approximate KNN-Shapley for large tables: exact recursion on the top-T neighbours.
+
+For each validation point only its ``T`` nearest training rows are retrieved (faiss, when
+installed, or a chunked exact search). On them the Jia et al. recursion runs exactly, started
+from an estimate of the T-th value. The tail is treated in expectation:
+
+- beyond rank T, labels are taken to match the validation label with probability ``p``
+  (the share of training rows of that label), so ``s_T ~ p/N + (m_T - p)/T`` (T >= K);
+- a training row that is not retrieved has an unknown rank, taken as uniform on (T, N]; its
+  value is the expectation ``p/N + (m - p) (H_N - H_T) / (N - T)``, where m says whether its
+  label matches (H: harmonic numbers).
+
+Non-retrieved rows therefore get one of two small values per validation point, computed in
+bulk per class; the work is the neighbour search plus O(T) per validation point.
+``benchmarks/hardness.py`` reports the rank agreement with the exact values.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from tabaugment._progress import progress_bar
+from tabaugment._validation import check_int, check_one_of
+from tabaugment.data.encoding import FeatureEncoder
+from tabaugment.exceptions import DataError
+from tabaugment.hardness._knn_shapley import _common_codes, cross_fitted
+from tabaugment.hardness.base import BaseHardness
+
+__all__ = ["ApproximateKNNShapley", "approximate_knn_shapley", "top_neighbours"]
+
+logger = logging.getLogger(__name__)
+
+
+def top_neighbours(
+    X: np.ndarray, X_val: np.ndarray, top: int, *, index: str = "auto", max_memory_mb: float = 512, n_probe: int = 16
+) -> np.ndarray:
+    """Indices of the ``top`` nearest training rows of each validation row, nearest first.
+
+    ``index``: ``"flat"`` (faiss, exact), ``"ivf"`` (faiss inverted lists, approximate; for
+    millions of rows), ``"numpy"`` (chunked exact search, no faiss) or ``"auto"`` (flat when
+    faiss is installed, else numpy).
+    """
+    check_one_of(index, "index", "top_neighbours", ("auto", "flat", "ivf", "numpy"))
+    if index == "auto":
+        try:
+            import faiss
+
+            index = "flat"
+        except ImportError:
+            index = "numpy"
+    if index in ("flat", "ivf"):
+        from tabaugment._optional import import_optional
+
+        faiss = import_optional("faiss", extra="faiss", purpose="approximate KNN-Shapley")
+        xb = np.ascontiguousarray(X, dtype=np.float32)
+        xq = np.ascontiguousarray(X_val, dtype=np.float32)
+        d = xb.shape[1]
+        if index == "flat":
+            idx = faiss.IndexFlatL2(d)
+        else:
+            n_lists = max(1, int(4 * np.sqrt(len(xb))))
+            quantizer = faiss.IndexFlatL2(d)
+            idx = faiss.IndexIVFFlat(quantizer, d, n_lists)
+            train = xb[np.random.default_rng(0).choice(len(xb), min(len(xb), 50 * n_lists), replace=False)]
+            idx.train(train)
+            idx.nprobe = n_probe
+        idx.add(xb)
+        _, nn = idx.search(xq, top)
+        if (nn < 0).any():
+            raise DataError(
+                "The approximate index returned fewer neighbours than asked; raise n_probe or use index='flat'."
+            )
+        return nn.astype(np.int64)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    sq = np.einsum("ij,ij->i", X, X)
+    chunk = max(1, int(max_memory_mb * 2**20 // (16 * len(X))))
+    out = np.empty((len(X_val), top), dtype=np.int64)
+    for lo in range(0, len(X_val), chunk):
+        d = X_val[lo : lo + chunk] @ X.T
+        d *= -2.0
+        d += sq
+        part = np.argpartition(d, top - 1, axis=1)[:, :top] if top < len(X) else np.tile(np.arange(len(X)), (len(d), 1))
+        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+        out[lo : lo + len(d)] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
+def approximate_knn_shapley(
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    k: int,
+    top: int = 100,
+    index: str = "auto",
+    max_memory_mb: float = 512,
+    progress: bool = False,
+) -> np.ndarray:
+    """KNN-Shapley from each validation point's ``top`` nearest training rows (see module doc)."""
+    y, y_val = _common_codes(np.asarray(y), np.asarray(y_val))
+    n, m = len(X), len(X_val)
+    k = check_int(k, "k", "approximate_knn_shapley")
+    top = min(check_int(top, "top", "approximate_knn_shapley"), n)
+    if top < min(k, n):
+        raise ValueError(f"top ({top}) must be at least k ({k}): the K nearest neighbours need exact values.")
+    classes, y_idx = np.unique(y, return_inverse=True)
+    share = np.bincount(y_idx, minlength=len(classes)) / n
+    pos = {c: i for i, c in enumerate(classes)}
+    p = np.array([share[pos[v]] if v in pos else 0.0 for v in y_val])
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, n + 1))])
+    tail_w = (harmonic[n] - harmonic[top]) / (n - top) if n > top else 0.0
+    t0 = p / n - p * tail_w  # tail value of a non-matching row, per validation point
+    t1 = p / n + (1 - p) * tail_w  # ... of a matching row
+    # bulk tail: every row gets t0, plus (t1 - t0) for the validation points of its label
+    total = np.full(n, t0.sum())
+    for c, i in pos.items():
+        total[y_idx == i] += (t1 - t0)[y_val == c].sum()
+    ranks = np.arange(1, top + 1, dtype=np.float64)
+    c_w = np.minimum(k, ranks) / (k * ranks)
+    chunk = max(1, int(max_memory_mb * 2**20 // (40 * top + 16 * n)))
+    with progress_bar(progress, total=m, desc="approximate KNN-Shapley", unit="val rows") as bar:
+        for lo in range(0, m, chunk):
+            hi = min(lo + chunk, m)
+            nn = top_neighbours(X, X_val[lo:hi], top, index=index, max_memory_mb=max_memory_mb)
+            match = (y[nn] == y_val[lo:hi, None]).astype(np.float64)
+            pc = p[lo:hi]
+            s = np.empty_like(match)
+            s[:, -1] = pc / n + (match[:, -1] - pc) / top if n > top else match[:, -1] / max(n, k)
+            if top > 1:
+                step = (match[:, :-1] - match[:, 1:]) * c_w[:-1]
+                s[:, :-1] = s[:, -1:] + np.cumsum(step[:, ::-1], axis=1)[:, ::-1]
+            tail = np.where(match == 1, t1[lo:hi, None], t0[lo:hi, None])
+            total += np.bincount(nn.ravel(), weights=(s - tail).ravel(), minlength=n)
+            bar.update(hi - lo)
+    return total / m
+
+
+class ApproximateKNNShapley(BaseHardness):
+    """Approximate KNN-Shapley hardness for large tables (top-T neighbours; see module doc).
+
+    Parameters
+    ----------
+    n_neighbors : K.
+    top : neighbours retrieved per validation row (T >= K).
+    index : ``"auto"``, ``"flat"``, ``"ivf"`` (faiss) or ``"numpy"``.
+    n_folds : folds for cross-fitting when no validation rows are given.
+    """
+
+    deterministic = True
+    name = "approximate_knn_shapley"
+
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = 10,
+        top: int = 100,
+        index: str = "auto",
+        n_folds: int = 5,
+        max_memory_mb: float = 512,
+        progress: bool = False,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.top = top
+        self.index = index
+        self.n_folds = n_folds
+        self.max_memory_mb = max_memory_mb
+        self.progress = progress
+
+    def _check_params(self) -> None:
+        owner = type(self).__name__
+        check_int(self.n_neighbors, "n_neighbors", owner)
+        check_int(self.top, "top", owner, minimum=self.n_neighbors if isinstance(self.n_neighbors, int) else 1)
+        check_one_of(self.index, "index", owner, ("auto", "flat", "ivf", "numpy"))
+        check_int(self.n_folds, "n_folds", owner, minimum=2)
+
+    def _score(
+        self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        encoder = FeatureEncoder().fit(X)
+        Z = encoder.transform(X)
+        opts = dict(
+            k=self.n_neighbors, top=self.top, index=self.index, max_memory_mb=self.max_memory_mb, progress=self.progress
+        )
+        if X_val is not None:
+            values = approximate_knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
+        else:
+            values = cross_fitted(approximate_knn_shapley, self._row_hashes, Z, y, self.n_folds, opts)
+        return -values, {"shapley": values}

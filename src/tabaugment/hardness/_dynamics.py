@@ -1,0 +1,307 @@
+"""Hardness from training dynamics: Data-IQ, Data Maps, forgetting events, out-of-fold loss.
+
+All four look at the probability a model gives each training row's true label. The first
+three follow it over training checkpoints, either the boosting iterations of a LightGBM
+model (one prediction per added tree, accumulated, so T checkpoints cost about one extra
+prediction pass over T trees) or the epochs of a small torch MLP (extra ``torch``). The
+fourth cross-validates: each row is scored by a model that never saw it.
+
+- Data-IQ (Seedat et al., NeurIPS 2022): confidence = mean p(true label), aleatoric
+  uncertainty = mean p(1 - p); easy (confidence >= 0.75 and aleatoric below its median),
+  hard (confidence <= 0.25 and aleatoric below its median), else ambiguous.
+- Data Maps (Swayamdipta et al., EMNLP 2020): confidence and variability (std over
+  checkpoints) and correctness.
+- Forgetting events (Toneva et al., ICLR 2019): how often a row goes from correctly to
+  wrongly classified; rows never learned rank hardest.
+- Out-of-fold loss: -log p(true label) from ``n_folds`` cross-fitted LightGBM models (folds
+  by content hash, so the scores do not depend on row order).
+
+Hardness scores: ``1 - confidence`` (Data-IQ, Data Maps), forgetting count (never learned =
+checkpoints + 1), out-of-fold log loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabaugment._optional import import_optional
+from tabaugment._random import RandomState, derive_seed
+from tabaugment._validation import check_int, check_one_of, check_positive_float
+from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
+from tabaugment.hardness.base import BaseHardness, hash_folds
+
+__all__ = ["DataIQ", "DataMaps", "ForgettingEvents", "OutOfFoldLoss", "checkpoint_probabilities"]
+
+
+def _lgbm_frame(X: pd.DataFrame) -> pd.DataFrame:
+    out = X.copy()
+    _, num = split_column_kinds(out)
+    for col in out.columns:
+        if col not in num and not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object).astype("category")
+    return out
+
+
+def _lgbm(n_estimators: int, learning_rate: float, seed: int, bagging: bool) -> Any:
+    lgb = import_optional("lightgbm", extra="lightgbm", purpose="training-dynamics hardness")
+    extra = dict(subsample=0.8, subsample_freq=1, colsample_bytree=0.8) if bagging else {}
+    return lgb.LGBMClassifier(
+        n_estimators=n_estimators,
+        learning_rate=learning_rate,
+        num_leaves=31,
+        random_state=seed,
+        n_jobs=1,
+        verbose=-1,
+        **extra,
+    )
+
+
+def _true_class_probability(raw: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    if raw.ndim == 1:  # binary: raw margin of class 1
+        p1 = 1.0 / (1.0 + np.exp(-raw))
+        return np.where(codes == 1, p1, 1 - p1)
+    z = raw - raw.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e[np.arange(len(codes)), codes] / e.sum(axis=1)
+
+
+def _gbm_run(
+    X: pd.DataFrame, codes: np.ndarray, n_estimators: int, learning_rate: float, seed: int, bagging: bool
+) -> np.ndarray:
+    clf = _lgbm(n_estimators, learning_rate, seed, bagging).fit(X, codes)
+    booster = clf.booster_
+    raw = None
+    out = np.empty((booster.current_iteration(), len(X)))
+    for t in range(booster.current_iteration()):
+        step = booster.predict(X, start_iteration=t, num_iteration=1, raw_score=True)
+        raw = step if raw is None else raw + step
+        out[t] = _true_class_probability(raw, codes)
+    return out
+
+
+def _mlp_run(
+    Z: np.ndarray, codes: np.ndarray, epochs: int, seed: int, hidden: int, batch_size: int, lr: float
+) -> np.ndarray:
+    torch = import_optional("torch", extra="torch", purpose="the MLP training dynamics")
+    gen = torch.Generator().manual_seed(seed)
+    n_classes = int(codes.max()) + 1
+    layers = [
+        torch.nn.Linear(Z.shape[1], hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(hidden, hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(hidden, n_classes),
+    ]
+    net = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for layer in net:
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.kaiming_uniform_(layer.weight, a=5**0.5, generator=gen)
+                bound = 1 / layer.in_features**0.5
+                torch.nn.init.uniform_(layer.bias, -bound, bound, generator=gen)
+    x = torch.as_tensor(Z, dtype=torch.float32)
+    t = torch.as_tensor(codes, dtype=torch.long)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    out = np.empty((epochs, len(Z)))
+    for epoch in range(epochs):
+        net.train()
+        perm = torch.randperm(len(Z), generator=gen)
+        for lo in range(0, len(Z), batch_size):
+            idx = perm[lo : lo + batch_size]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(net(x[idx]), t[idx])
+            loss.backward()
+            opt.step()
+        net.eval()
+        with torch.no_grad():
+            prob = torch.softmax(net(x), dim=1)[torch.arange(len(Z)), t]
+        out[epoch] = prob.numpy()
+    return out
+
+
+def checkpoint_probabilities(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    model: str = "lightgbm",
+    n_estimators: int = 200,
+    learning_rate: float = 0.1,
+    epochs: int = 20,
+    n_repeats: int = 1,
+    random_state: RandomState = 0,
+    n_jobs: int = 1,
+    mlp_hidden: int = 64,
+    mlp_batch_size: int = 256,
+    mlp_lr: float = 1e-3,
+) -> np.ndarray:
+    """p(true label) of every row at every checkpoint: shape (checkpoints, rows).
+
+    ``n_repeats`` > 1 averages independent runs (different seeds; row and feature bagging for
+    LightGBM). Runs go through joblib, so ``joblib.parallel_config(backend="dask")`` puts them
+    on a Dask cluster.
+    """
+    from joblib import Parallel, delayed
+
+    _, codes = np.unique(
+        np.asarray(y).astype(str) if np.asarray(y).dtype == object else np.asarray(y), return_inverse=True
+    )
+    seed = derive_seed(random_state)
+    seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(n_repeats)]
+    if model == "lightgbm":
+        frame = _lgbm_frame(X)
+        jobs = (delayed(_gbm_run)(frame, codes, n_estimators, learning_rate, s, n_repeats > 1) for s in seeds)
+    else:
+        Z = FeatureEncoder(dtype=np.float32).fit_transform(X)
+        jobs = (delayed(_mlp_run)(Z, codes, epochs, s, mlp_hidden, mlp_batch_size, mlp_lr) for s in seeds)
+    runs = Parallel(n_jobs=n_jobs, prefer="processes")(jobs)
+    return np.mean(runs, axis=0)
+
+
+class _CheckpointHardness(BaseHardness):
+    deterministic = True
+
+    def __init__(
+        self,
+        *,
+        model: str = "lightgbm",
+        n_estimators: int = 200,
+        learning_rate: float = 0.1,
+        epochs: int = 20,
+        n_repeats: int = 1,
+        random_state: RandomState = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.model = model
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _check_params(self) -> None:
+        owner = type(self).__name__
+        check_one_of(self.model, "model", owner, ("lightgbm", "mlp"))
+        check_int(self.n_estimators, "n_estimators", owner)
+        check_positive_float(self.learning_rate, "learning_rate", owner)
+        check_int(self.epochs, "epochs", owner)
+        check_int(self.n_repeats, "n_repeats", owner)
+
+    def _probabilities(self, X: Any, y: np.ndarray) -> np.ndarray:
+        return checkpoint_probabilities(
+            X,
+            y,
+            model=self.model,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            epochs=self.epochs,
+            n_repeats=self.n_repeats,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        )
+
+
+class DataIQ(_CheckpointHardness):
+    """Data-IQ: confidence and aleatoric uncertainty over training checkpoints.
+
+    ``values``: ``confidence``, ``aleatoric``, ``group`` ("easy", "ambiguous", "hard").
+    Score = 1 - confidence. Parameters: ``model`` ("lightgbm" iterations or "mlp" epochs),
+    ``n_estimators``/``learning_rate`` (LightGBM), ``epochs`` (MLP), ``n_repeats`` (averaged
+    runs), ``random_state``, ``n_jobs`` (runs in parallel; a Dask backend plugs in).
+    """
+
+    name = "data_iq"
+
+    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        P = self._probabilities(X, y)
+        conf = P.mean(axis=0)
+        alea = (P * (1 - P)).mean(axis=0)
+        cut = np.percentile(alea, 50)
+        group = np.full(len(conf), "ambiguous", dtype=object)
+        group[(conf >= 0.75) & (alea < cut)] = "easy"
+        group[(conf <= 0.25) & (alea < cut)] = "hard"
+        return 1 - conf, {"confidence": conf, "aleatoric": alea, "group": group}
+
+
+class DataMaps(_CheckpointHardness):
+    """Data Maps: confidence, variability and correctness over training checkpoints.
+
+    Score = 1 - confidence ("hard to learn" rows first; high variability marks ambiguous rows).
+    """
+
+    name = "data_maps"
+
+    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        P = self._probabilities(X, y)
+        n_classes = len(np.unique(y.astype(str) if y.dtype == object else y))
+        correct = 1.0 / max(n_classes, 2) < P if n_classes == 2 else P >= 0.5
+        return 1 - P.mean(axis=0), {
+            "confidence": P.mean(axis=0),
+            "variability": P.std(axis=0),
+            "correctness": correct.mean(axis=0),
+        }
+
+
+class ForgettingEvents(_CheckpointHardness):
+    """Forgetting events: correct at one checkpoint, wrong at the next; never learned = hardest.
+
+    A row counts as correctly classified when its true label gets probability > 0.5.
+    """
+
+    name = "forgetting"
+
+    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        P = self._probabilities(X, y)
+        correct = P > 0.5
+        events = (correct[:-1] & ~correct[1:]).sum(axis=0).astype(np.float64)
+        never = ~correct.any(axis=0)
+        first = np.where(never, np.nan, correct.argmax(axis=0).astype(np.float64))
+        score = np.where(never, len(P) + 1.0, events)
+        return score, {"forgetting_events": events, "never_learned": never.astype(np.float64), "first_learned": first}
+
+
+class OutOfFoldLoss(BaseHardness):
+    """Out-of-fold log loss: -log p(true label) from a LightGBM model that did not see the row.
+
+    Parameters
+    ----------
+    n_folds : folds (assigned by content hash: independent of row order).
+    n_estimators, learning_rate : LightGBM settings.
+    random_state : LightGBM seed.
+    """
+
+    deterministic = True
+    name = "oof_loss"
+
+    def __init__(
+        self, *, n_folds: int = 5, n_estimators: int = 200, learning_rate: float = 0.05, random_state: RandomState = 0
+    ) -> None:
+        self.n_folds = n_folds
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        owner = type(self).__name__
+        check_int(self.n_folds, "n_folds", owner, minimum=2)
+        check_int(self.n_estimators, "n_estimators", owner)
+        check_positive_float(self.learning_rate, "learning_rate", owner)
+
+    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        frame = _lgbm_frame(X)
+        _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
+        fold = hash_folds(self._row_hashes, self.n_folds)
+        p_true = np.full(len(codes), np.nan)
+        seed = derive_seed(self.random_state)
+        for f in range(self.n_folds):
+            test = fold == f
+            if not test.any() or len(np.unique(codes[~test])) < len(np.unique(codes)):
+                continue
+            clf = _lgbm(self.n_estimators, self.learning_rate, seed, False).fit(frame[~test], codes[~test])
+            proba = clf.predict_proba(frame[test])
+            p_true[test] = proba[np.arange(test.sum()), codes[test]]
+        p_true = np.where(np.isnan(p_true), 0.5, p_true)
+        return -np.log(np.clip(p_true, 1e-12, 1.0)), {"p_true": p_true}
