@@ -1,0 +1,186 @@
+"""The hardness methods beyond exact KNN-Shapley: oracles, label noise, contract, Dask."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabaugment._registry import available, get_class
+from tabaugment.hardness import (
+    DataIQ,
+    HardnessResult,
+    approximate_knn_shapley,
+    compare_hardness,
+    knn_shapley,
+    threshold_knn_shapley,
+)
+from tabaugment.hardness._approximate import top_neighbours
+from tabaugment.testing import check_hardness
+
+FAST = {
+    "data_iq": {"n_estimators": 15},
+    "data_maps": {"n_estimators": 15},
+    "forgetting": {"n_estimators": 15},
+    "oof_loss": {"n_estimators": 15, "n_folds": 3},
+    "random": {"random_state": 3},
+    "approximate_knn_shapley": {"top": 20, "index": "numpy"},
+}
+
+
+def _noisy_table(n: int = 400, flip: int = 20, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Two well separated classes, ``flip`` labels flipped: the flipped rows are the hard ones."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = pd.DataFrame(
+        {
+            "a": y * 3.0 + rng.normal(size=n),
+            "b": y * 3.0 + rng.normal(size=n),
+            "c": pd.Series(np.where(rng.random(n) < 0.5, "u", "v"), dtype=object),
+        }
+    )
+    flipped = rng.choice(n, flip, replace=False)
+    y = y.copy()
+    y[flipped] = 1 - y[flipped]
+    return X, y, flipped
+
+
+@pytest.mark.parametrize("name", available("hardness"))
+def test_registered_hardness_keeps_the_contract(name: str) -> None:
+    X, y, _ = _noisy_table(200)
+    cls = get_class("hardness", name)
+    check_hardness(lambda: cls(**FAST.get(name, {})), X, y)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "knn_shapley",
+        "threshold_knn_shapley",
+        "approximate_knn_shapley",
+        "data_iq",
+        "data_maps",
+        "forgetting",
+        "oof_loss",
+    ],
+)
+def test_methods_rank_flipped_labels_hardest(name: str) -> None:
+    X, y, flipped = _noisy_table()
+    result = get_class("hardness", name)(**FAST.get(name, {})).fit(X, y).result_
+    top = set(np.argsort(-result.scores, kind="stable")[: 2 * len(flipped)])
+    assert len(top & set(flipped)) >= 0.8 * len(flipped), name
+
+
+def _threshold_utility(subset, X, y, xv, yv, r, c):
+    inside = [i for i in subset if ((X[i] - xv) ** 2).sum() <= r * r]
+    return 1.0 / c if not inside else sum(y[i] == yv for i in inside) / len(inside)
+
+
+def _brute_threshold(X, y, X_val, y_val, r, c):
+    n = len(X)
+    values = np.zeros(n)
+    for xv, yv in zip(X_val, y_val):
+        for i in range(n):
+            others = [j for j in range(n) if j != i]
+            for k in range(n):
+                w = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
+                for s in itertools.combinations(others, k):
+                    values[i] += w * (
+                        _threshold_utility([*s, i], X, y, xv, yv, r, c)
+                        - _threshold_utility(list(s), X, y, xv, yv, r, c)
+                    )
+    return values / len(X_val)
+
+
+@pytest.mark.parametrize(("n", "radius", "classes"), [(3, 0.7, 2), (7, 1.2, 2), (8, 3.0, 2), (7, 1.5, 3)])
+def test_threshold_knn_shapley_matches_brute_force(n, radius, classes) -> None:
+    rng = np.random.default_rng(n)
+    X, y = rng.normal(size=(n, 2)), rng.integers(0, classes, n)
+    X_val, y_val = rng.normal(size=(3, 2)), rng.integers(0, classes, 3)
+    exact = _brute_threshold(X, y, X_val, y_val, radius, classes)
+    np.testing.assert_allclose(
+        threshold_knn_shapley(X, y, X_val, y_val, radius=radius, n_classes=classes), exact, atol=1e-12
+    )
+
+
+def test_approximate_equals_exact_when_every_row_is_retrieved_and_tracks_it_otherwise() -> None:
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 6))
+    y = (X[:, 0] + rng.normal(size=1500) > 0).astype(int)
+    X_val = rng.normal(size=(300, 6))
+    y_val = (X_val[:, 0] + rng.normal(size=300) > 0).astype(int)
+    exact = knn_shapley(X, y, X_val, y_val, k=10)
+    full = approximate_knn_shapley(X, y, X_val, y_val, k=10, top=1500, index="numpy")
+    np.testing.assert_allclose(full, exact, atol=1e-12)
+    part = approximate_knn_shapley(X, y, X_val, y_val, k=10, top=100, index="numpy")
+    assert spearmanr(part, exact).statistic > 0.95
+    with pytest.raises(ValueError, match=r"top \(5\) must be at least k \(10\)"):
+        approximate_knn_shapley(X, y, X_val, y_val, k=10, top=5)
+
+
+def test_faiss_neighbours_match_the_exact_search() -> None:
+    pytest.importorskip("faiss")
+    rng = np.random.default_rng(1)
+    X, Q = rng.normal(size=(2000, 8)), rng.normal(size=(50, 8))
+    ours = top_neighbours(X, Q, 15, index="numpy")
+    flat = top_neighbours(X, Q, 15, index="flat")
+    assert (ours == flat).mean() > 0.99  # float32 in faiss may swap near-ties
+    ivf = top_neighbours(X, Q, 15, index="ivf")
+    assert np.mean([len(set(a) & set(b)) / 15 for a, b in zip(ours, ivf)]) > 0.8
+
+
+def test_data_iq_groups_and_mlp_dynamics() -> None:
+    X, y, flipped = _noisy_table()
+    res = DataIQ(n_estimators=30).fit(X, y).result_
+    groups = pd.Series(res.values["group"])
+    assert set(groups) <= {"easy", "ambiguous", "hard"}
+    # flipped labels are never "easy"; by Data-IQ's definition they are ambiguous or hard
+    # (their aleatoric uncertainty sits above the median that the clean rows pull down)
+    assert (groups.iloc[flipped] != "easy").all()
+    assert (groups.drop(index=flipped) == "easy").mean() > 0.45  # at most half can be easy (median cut)
+    hard = groups[groups == "hard"].index
+    assert len(hard) == 0 or np.isin(hard, flipped).mean() > 0.5
+    pytest.importorskip("torch")
+    a = DataIQ(model="mlp", epochs=4, random_state=1).fit(X, y).result_
+    b = DataIQ(model="mlp", epochs=4, random_state=1).fit(X, y).result_
+    np.testing.assert_array_equal(a.scores, b.scores)
+    top = set(np.argsort(-a.scores)[: 2 * len(flipped)])
+    assert len(top & set(flipped)) >= 0.7 * len(flipped)
+
+
+def test_compare_hardness() -> None:
+    scores = {"a": np.arange(10.0), "b": np.arange(10.0)[::-1], "c": np.arange(10.0)}
+    results = {k: HardnessResult(scores=v, index=pd.RangeIndex(10), method=k) for k, v in scores.items()}
+    y = np.array([0] * 8 + [1] * 2)
+    cmp = compare_hardness(results, y, fraction=0.2, positive_label=1)
+    assert cmp.jaccard.loc["a", "c"] == 1.0 and cmp.jaccard.loc["a", "b"] == 0.0
+    assert cmp.spearman.loc["a", "b"] == pytest.approx(-1.0)
+    comp = cmp.composition.set_index("method")
+    assert comp.loc["a", "share_1"] == 1.0 and comp.loc["b", "share_1"] == 0.0
+    assert len(cmp.plot()) > 1000
+
+
+def test_dask_cluster_gives_the_single_process_result() -> None:
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    from tabaugment.hardness import KNNShapley
+
+    X, y, _ = _noisy_table(600)
+    single = KNNShapley(chunk_size=40).fit(X, y).scores_
+    single_iq = DataIQ(n_estimators=10, n_repeats=2).fit(X, y).scores_
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        parallel_config(backend="dask"),
+    ):
+        on_dask = KNNShapley(chunk_size=40, n_jobs=2).fit(X, y).scores_
+        on_dask_iq = DataIQ(n_estimators=10, n_repeats=2, n_jobs=2).fit(X, y).scores_
+        assert len(client.scheduler_info()["workers"]) == 2
+    np.testing.assert_array_equal(on_dask, single)
+    np.testing.assert_array_equal(on_dask_iq, single_iq)
