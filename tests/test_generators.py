@@ -14,7 +14,7 @@ from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGener
 from tabaugment.testing import check_generator, contract_table
 
 # tiny, fast parameters per generator for the contract suite (river's _unit_test_params idea)
-_TEST_PARAMS: dict[str, dict] = {"smote": {"k_neighbors": 3}}
+_TEST_PARAMS: dict[str, dict] = {"smote": {"k_neighbors": 3}, "tvae": {"epochs": 1}, "ctgan": {"epochs": 1}}
 
 
 @pytest.mark.parametrize("name", available("generators"))
@@ -164,3 +164,62 @@ def test_save_leaves_nothing_half_written_on_failure(tmp_path, monkeypatch) -> N
     with pytest.raises(OSError, match="disk full"):
         gen.save(tmp_path / "model")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_neural_generators_refuse_tiny_inputs_with_a_clear_message() -> None:
+    pytest.importorskip("torch")
+    from tabaugment.generators import CTGAN, TVAE
+
+    table, target = contract_table(n=12)
+    for cls in (TVAE, CTGAN):
+        with pytest.raises(DataError, match=r"needs at least 20 rows to fit; got 12. For smaller selections use"):
+            cls(epochs=1).fit(table, target=target)
+
+
+def test_tvae_early_stopping_and_history() -> None:
+    pytest.importorskip("torch")
+    from tabaugment.generators import TVAE
+
+    table, target = contract_table(n=400)
+    gen = TVAE(epochs=200, early_stopping=True, patience=3, random_state=0).fit(table, target=target)
+    assert 3 < len(gen.history_) < 200
+    assert "held_out" in gen.history_[-1]
+
+
+def test_ctgan_conditions_on_any_category_exactly() -> None:
+    pytest.importorskip("torch")
+    from tabaugment.generators import CTGAN
+
+    table, target = contract_table(n=300)
+    gen = CTGAN(epochs=2, random_state=0).fit(table, target=target)
+    rows = gen.sample(200, conditions={"city": "Pune", target: "bad"}, random_state=1)
+    assert (rows["city"] == "Pune").all()
+    assert (rows[target] == "bad").all()
+
+
+def test_arf_follows_marginals_and_conditions() -> None:
+    from tabaugment.generators import AdversarialRandomForest
+
+    table, target = contract_table(n=1500)
+    gen = AdversarialRandomForest(random_state=0).fit(table, target=target)
+    rows = gen.sample(6000, random_state=1)
+    for col in ("city", "plan", target):
+        real = table[col].value_counts(normalize=True)
+        fake = rows[col].value_counts(normalize=True)
+        assert np.abs(real - fake.reindex(real.index, fill_value=0)).max() < 0.03, col
+    assert rows["income"].isna().mean() == pytest.approx(table["income"].isna().mean(), abs=0.02)
+    pune = gen.sample(300, conditions={"city": "Pune"}, random_state=2)
+    assert (pune["city"] == "Pune").all()
+
+
+def test_many_level_columns_are_grouped_not_exploded() -> None:
+    from tabaugment.generators._transform import TableTransformer
+
+    rng = np.random.default_rng(0)
+    codes = rng.zipf(1.3, size=(20_000, 1)) % 5000
+    tf = TableTransformer(max_levels=100).fit(np.empty((20_000, 0)), codes.astype(np.int64), [5000])
+    assert tf.output_dim_ <= 101
+    _back_num, back = tf.inverse(tf.transform(np.empty((20_000, 0)), codes), np.random.default_rng(1))
+    kept = np.isin(codes[:, 0], tf.keep_[0])
+    assert (back[kept, 0] == codes[kept, 0]).all()  # frequent levels survive exactly
+    assert np.isin(back[~kept, 0], tf.other_codes_[0]).all()  # rare ones come back as rare levels

@@ -142,6 +142,7 @@ def test_cross_fitted_scores_do_not_depend_on_row_order(mixed_table) -> None:
         ({"n_neighbors": 0}, "'n_neighbors' parameter of KNNShapley must be an int >= 1. Got 0"),
         ({"n_folds": 1}, "'n_folds' parameter of KNNShapley must be an int >= 2"),
         ({"max_memory_mb": -5}, "'max_memory_mb' parameter of KNNShapley must be a float > 0"),
+        ({"n_jobs": 0}, "'n_jobs' parameter of KNNShapley must be an int >= 1 or -1"),
     ],
 )
 def test_invalid_parameters_raise(params, match, mixed_table) -> None:

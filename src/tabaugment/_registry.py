@@ -39,6 +39,9 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "random_oversampling": "tabaugment.generators._oversampling:RandomOversampling",
         "smote": "tabaugment.generators._smote:SMOTEGenerator",
         "gaussian_copula": "tabaugment.generators._copula:GaussianCopula",
+        "arf": "tabaugment.generators._arf:AdversarialRandomForest",
+        "tvae": "tabaugment.generators._tvae:TVAE",
+        "ctgan": "tabaugment.generators._ctgan:CTGAN",
     },
 }
 

@@ -1,12 +1,29 @@
 """Generators: fit on (selected) rows, sample labelled synthetic rows."""
 
+from tabaugment.generators._arf import AdversarialRandomForest
 from tabaugment.generators._copula import GaussianCopula
 from tabaugment.generators._oversampling import RandomOversampling
 from tabaugment.generators._smote import SMOTEGenerator
 from tabaugment.generators._table import TableSpec
 from tabaugment.generators.base import BaseGenerator, load_generator
 
+
+def __getattr__(name: str) -> object:  # torch generators load torch only when asked for
+    if name == "TVAE":
+        from tabaugment.generators._tvae import TVAE
+
+        return TVAE
+    if name == "CTGAN":
+        from tabaugment.generators._ctgan import CTGAN
+
+        return CTGAN
+    raise AttributeError(name)
+
+
 __all__ = [
+    "CTGAN",
+    "TVAE",
+    "AdversarialRandomForest",
     "BaseGenerator",
     "GaussianCopula",
     "RandomOversampling",

@@ -221,7 +221,10 @@ class KNNShapley(BaseHardness):
         owner = type(self).__name__
         check_int(self.n_neighbors, "n_neighbors", owner)
         check_int(self.n_folds, "n_folds", owner, minimum=2)
-        check_int(self.n_jobs, "n_jobs", owner)
+        if not (isinstance(self.n_jobs, int) and (self.n_jobs >= 1 or self.n_jobs == -1)):
+            raise ValueError(
+                f"The 'n_jobs' parameter of {owner} must be an int >= 1 or -1 (all workers). Got {self.n_jobs!r} instead."
+            )
         if self.chunk_size is not None:
             check_int(self.chunk_size, "chunk_size", owner)
         if not (isinstance(self.max_memory_mb, (int, float)) and self.max_memory_mb > 0):

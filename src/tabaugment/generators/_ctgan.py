@@ -1,0 +1,308 @@
+"""CTGAN (Xu et al., NeurIPS 2019): conditional GAN with training-by-sampling, PacGAN, WGAN-GP.
+
+The conditional vector covers every categorical column (the label included). Each training
+row of a batch picks a categorical column uniformly and one of its levels with probability
+proportional to log(1 + frequency), and a real row with that level (training-by-sampling,
+vectorised here). The generator gets noise and the conditional vector, emits tanh values and
+Gumbel-softmax one-hot blocks, and is penalised by cross-entropy when the conditioned block
+disagrees with the condition. The discriminator scores packs of ``pac`` rows (PacGAN) under
+the Wasserstein loss with gradient penalty. Sampling with ``conditions`` sets the condition
+and the conditioned columns, so conditioning is exact; without conditions the label is
+drawn by its fitted frequencies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tabaugment._random import RandomState
+from tabaugment.exceptions import DataError
+from tabaugment.generators._neural import NeuralGenerator
+from tabaugment.generators._torch import TrainingLog, init_weights, torch_module
+
+__all__ = ["CTGAN"]
+
+
+class CTGAN(NeuralGenerator):
+    """Conditional tabular GAN (torch; ``pip install 'tabaugment[torch]'``).
+
+    Parameters
+    ----------
+    epochs : passes over the fitted rows (300 in the paper).
+    batch_size : rows per step (a multiple of ``pac``); by default adapted to the data.
+    pac : rows per discriminator pack (10 in the paper; smaller for tiny inputs).
+    width, noise_dim : layer width (256, or 128 under 500 rows) and noise size (128).
+    generator_lr, discriminator_lr, weight_decay : Adam settings (2e-4, 2e-4, 1e-6).
+    discriminator_steps : discriminator updates per generator update (1).
+    gradient_penalty : weight of the gradient penalty (10).
+    device, n_threads, random_state, progress : as for :class:`~tabaugment.generators.TVAE`.
+    """
+
+    name = "ctgan"
+    conditionable = "categorical"
+    _modules = ("generator", "discriminator")
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 300,
+        batch_size: int | None = None,
+        pac: int = 10,
+        width: int | None = None,
+        noise_dim: int = 128,
+        generator_lr: float = 2e-4,
+        discriminator_lr: float = 2e-4,
+        weight_decay: float = 1e-6,
+        discriminator_steps: int = 1,
+        gradient_penalty: float = 10.0,
+        device: str = "auto",
+        n_threads: int = 1,
+        random_state: RandomState = None,
+        progress: bool = False,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.pac = pac
+        self.width = width
+        self.noise_dim = noise_dim
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+        self.weight_decay = weight_decay
+        self.discriminator_steps = discriminator_steps
+        self.gradient_penalty = gradient_penalty
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.progress = progress
+        self.early_stopping = False
+
+    def _check_params(self) -> None:
+        self._common_check()
+
+    # ------------------------------------------------------------------ model
+    def _cond_layout(self) -> list[Any]:
+        return [s for s in self.transformer_.spans_ if s.role == "category"]
+
+    def _build_modules(self, seed: int) -> dict[str, Any]:
+        torch = torch_module()
+        nn = torch.nn
+        width = self.width or (128 if self._n_fit < 500 else 256)
+        d_data = self.transformer_.output_dim_
+        d_cond = sum(s.width for s in self._cond_layout())
+        pac = self.pac_
+
+        class Residual(nn.Module):
+            def __init__(self, i: int, o: int) -> None:
+                super().__init__()
+                self.fc, self.bn = nn.Linear(i, o), nn.BatchNorm1d(o)
+
+            def forward(self, x: Any) -> Any:
+                return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
+
+        class Generator(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                d = self_noise + d_cond
+                self.body = nn.Sequential(Residual(d, width), Residual(d + width, width))
+                self.out = nn.Linear(d + 2 * width, d_data)
+
+            def forward(self, z: Any) -> Any:
+                return self.out(self.body(z))
+
+        class LocalDropout(nn.Module):
+            """Dropout drawing its masks from a local generator (nn.Dropout uses the global RNG)."""
+
+            def __init__(self, p: float) -> None:
+                super().__init__()
+                self.p = p
+                self.generator: Any = None
+
+            def forward(self, x: Any) -> Any:
+                if not self.training or self.generator is None:
+                    return x
+                keep = torch.rand(x.shape, generator=self.generator).to(x.device) >= self.p
+                return x * keep / (1 - self.p)
+
+        class Discriminator(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                d = (d_data + d_cond) * pac
+                self.net = nn.Sequential(
+                    nn.Linear(d, width),
+                    nn.LeakyReLU(0.2),
+                    LocalDropout(0.5),
+                    nn.Linear(width, width),
+                    nn.LeakyReLU(0.2),
+                    LocalDropout(0.5),
+                    nn.Linear(width, 1),
+                )
+
+            def forward(self, x: Any) -> Any:
+                return self.net(x.reshape(-1, x.shape[1] * pac))
+
+            def set_generator(self, generator: Any) -> None:
+                for layer in self.net:
+                    if isinstance(layer, LocalDropout):
+                        layer.generator = generator
+
+        self_noise = self.noise_dim
+        gen = torch.Generator().manual_seed(seed)
+        mods = {"generator": Generator(), "discriminator": Discriminator()}
+        for m in mods.values():
+            init_weights(m, gen)
+        return mods
+
+    def _activate(self, torch: Any, raw: Any, gen: Any, hard: bool = False) -> Any:
+        parts = []
+        for s in self.transformer_.spans_:
+            block = raw[:, s.start : s.start + s.width]
+            if s.kind == "alpha":
+                parts.append(torch.tanh(block))
+            else:
+                g = -torch.log(-torch.log(torch.rand(block.shape, generator=gen).clamp(1e-10, 1 - 1e-10)))
+                y = torch.softmax((block + g.to(block.device)) / 0.2, dim=1)
+                if hard:
+                    y = torch.nn.functional.one_hot(y.argmax(dim=1), s.width).to(block.dtype)
+                parts.append(y)
+        return torch.cat(parts, dim=1)
+
+    # ------------------------------------------------------------------ training-by-sampling
+    def _prepare_sampler(self, data: np.ndarray) -> None:
+        self.cond_spans_ = self._cond_layout()
+        self.slot_rows_: list[list[np.ndarray]] = []
+        self.slot_logp_: list[np.ndarray] = []
+        self.slot_freq_: list[np.ndarray] = []
+        for s in self.cond_spans_:
+            block = data[:, s.start : s.start + s.width].argmax(axis=1)
+            rows = [np.flatnonzero(block == k) for k in range(s.width)]
+            counts = np.array([len(r) for r in rows], dtype=np.float64)
+            logp = np.log1p(counts)
+            self.slot_rows_.append(rows)
+            self.slot_logp_.append(logp / logp.sum())
+            self.slot_freq_.append(counts / counts.sum())
+
+    def _sample_cond(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Conditional vectors, chosen columns and slots, and matching real rows."""
+        d_cond = sum(s.width for s in self.cond_spans_)
+        cond = np.zeros((n, d_cond), dtype=np.float32)
+        cols = rng.integers(0, len(self.cond_spans_), n)
+        slots = np.empty(n, dtype=np.int64)
+        rows = np.empty(n, dtype=np.int64)
+        offsets = np.cumsum([0] + [s.width for s in self.cond_spans_])
+        for j in np.unique(cols):
+            pick = np.flatnonzero(cols == j)
+            p = self.slot_logp_[j]
+            slot = np.minimum((p.cumsum()[None, :] < rng.random(len(pick))[:, None]).sum(axis=1), len(p) - 1)
+            slots[pick] = slot
+            cond[pick, offsets[j] + slot] = 1.0
+            for k in np.unique(slot):
+                sel = pick[slot == k]
+                cand = self.slot_rows_[j][k]
+                rows[sel] = cand[rng.integers(0, len(cand), len(sel))]
+        return cond, cols, slots, rows
+
+    def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
+        torch = torch_module()
+        self._n_fit = n = len(codes)
+        self.pac_ = int(min(self.pac, max(1, n // 20)))  # at least two packs of rows per batch
+        rng = np.random.default_rng(seed)
+        data = self.transformer_.transform(num, codes, rng)
+        self._prepare_sampler(data)
+        batch = self._batch(n, self.pac_)
+        if batch < 2 * self.pac_:
+            raise DataError(
+                f"CTGAN needs at least {2 * self.pac_} rows per batch; got {batch}. Lower pac or fit on more rows."
+            )
+        mods = self._build_modules(seed)
+        G, D = mods["generator"].to(self.device_), mods["discriminator"].to(self.device_)
+        opt_g = torch.optim.Adam(G.parameters(), lr=self.generator_lr, betas=(0.5, 0.9), weight_decay=self.weight_decay)
+        opt_d = torch.optim.Adam(
+            D.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.9), weight_decay=self.weight_decay
+        )
+        gen = torch.Generator().manual_seed(seed + 1)
+        D.set_generator(gen)
+        X = torch.as_tensor(data)
+        steps_per_epoch = max(1, n // batch)
+        log = TrainingLog(self.epochs, progress=self.progress, desc="CTGAN", patience=None)
+        for epoch in range(self.epochs):
+            G.train()
+            D.train()
+            g_total = d_total = 0.0
+            for _ in range(steps_per_epoch):
+                for _ in range(self.discriminator_steps):
+                    cond_np, _, _, rows = self._sample_cond(batch, rng)
+                    cond = torch.as_tensor(cond_np, device=self.device_)
+                    # real rows travel with their own conditions, in another order than the fake
+                    # rows, so packs of real and fake rows do not line up (as in the paper)
+                    perm = rng.permutation(batch)
+                    real_cond = torch.as_tensor(cond_np[perm], device=self.device_)
+                    z = torch.randn((batch, self.noise_dim), generator=gen).to(self.device_)
+                    fake = self._activate(torch, G(torch.cat([z, cond], dim=1)), gen)
+                    real_in = torch.cat([X[torch.as_tensor(rows[perm])].to(self.device_), real_cond], dim=1)
+                    fake_in = torch.cat([fake, cond], dim=1)
+                    d_real, d_fake = D(real_in), D(fake_in)
+                    alpha = torch.rand((batch // self.pac_, 1, 1), generator=gen).to(self.device_)
+                    alpha = alpha.repeat(1, self.pac_, real_in.shape[1]).reshape(-1, real_in.shape[1])
+                    mix = (alpha * real_in + (1 - alpha) * fake_in.detach()).requires_grad_(True)
+                    grad = torch.autograd.grad(D(mix).sum(), mix, create_graph=True)[0]
+                    gp = ((grad.reshape(-1, self.pac_ * real_in.shape[1]).norm(2, dim=1) - 1) ** 2).mean()
+                    loss_d = -(d_real.mean() - d_fake.mean()) + self.gradient_penalty * gp
+                    opt_d.zero_grad()
+                    loss_d.backward()
+                    opt_d.step()
+                cond_np, cols, slots, _ = self._sample_cond(batch, rng)
+                cond = torch.as_tensor(cond_np, device=self.device_)
+                z = torch.randn((batch, self.noise_dim), generator=gen).to(self.device_)
+                raw = G(torch.cat([z, cond], dim=1))
+                fake = self._activate(torch, raw, gen)
+                loss_g = -D(torch.cat([fake, cond], dim=1)).mean() + self._cond_loss(torch, raw, cols, slots)
+                opt_g.zero_grad()
+                loss_g.backward()
+                opt_g.step()
+                g_total += loss_g.item()
+                d_total += loss_d.item()
+            log.step(
+                epoch, {"loss_g": g_total / steps_per_epoch, "loss_d": d_total / steps_per_epoch}, None, lambda: None
+            )
+        log.close()
+        G.eval()
+        D.eval()
+        self.modules_ = mods
+        self.history_ = log.history
+
+    def _cond_loss(self, torch: Any, raw: Any, cols: np.ndarray, slots: np.ndarray) -> Any:
+        F = torch.nn.functional
+        loss = 0
+        for j in np.unique(cols):
+            pick = torch.as_tensor(np.flatnonzero(cols == j))
+            s = self.cond_spans_[j]
+            logits = raw[pick, s.start : s.start + s.width]
+            loss = loss + F.cross_entropy(logits, torch.as_tensor(slots[cols == j]), reduction="sum")
+        return loss / len(cols)
+
+    def _generate(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> np.ndarray:
+        torch = torch_module()
+        tf = self.transformer_
+        d_cond = sum(s.width for s in self.cond_spans_)
+        offsets = np.cumsum([0] + [s.width for s in self.cond_spans_])
+        cond = np.zeros((n, d_cond), dtype=np.float32)
+        # the conditional vector names one column, as in training: prefer a non-label condition
+        others = [j for j in conditions if j != self.target_index]
+        j = others[0] if others else self.target_index
+        cond[:, offsets[j] + tf.category_slot(j, conditions[j])] = 1.0
+        gen = self._torch_generator(rng)
+        G = self.modules_["generator"]
+        with torch.no_grad():
+            z = torch.randn((n, self.noise_dim), generator=gen)
+            raw = G(torch.cat([z, torch.as_tensor(cond)], dim=1).to(self.device_)).cpu()
+            out = self._activate(torch, raw, gen, hard=True).numpy()
+        return out
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"n_fit": int(self._n_fit), "pac": int(self.pac_)}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        self._n_fit, self.pac_ = int(state["n_fit"]), int(state["pac"])
+        self.cond_spans_ = self._cond_layout()
