@@ -14,7 +14,12 @@ from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGener
 from tabaugment.testing import check_generator, contract_table
 
 # tiny, fast parameters per generator for the contract suite (river's _unit_test_params idea)
-_TEST_PARAMS: dict[str, dict] = {"smote": {"k_neighbors": 3}, "tvae": {"epochs": 1}, "ctgan": {"epochs": 1}}
+_TEST_PARAMS: dict[str, dict] = {
+    "smote": {"k_neighbors": 3},
+    "tvae": {"epochs": 1},
+    "ctgan": {"epochs": 1},
+    "diffusion": {"epochs": 1, "steps": 5},
+}
 
 
 @pytest.mark.parametrize("name", available("generators"))

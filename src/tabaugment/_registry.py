@@ -42,6 +42,7 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "arf": "tabaugment.generators._arf:AdversarialRandomForest",
         "tvae": "tabaugment.generators._tvae:TVAE",
         "ctgan": "tabaugment.generators._ctgan:CTGAN",
+        "diffusion": "tabaugment.generators._diffusion:TabularDiffusion",
     },
 }
 

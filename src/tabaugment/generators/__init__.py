@@ -17,6 +17,10 @@ def __getattr__(name: str) -> object:  # torch generators load torch only when a
         from tabaugment.generators._ctgan import CTGAN
 
         return CTGAN
+    if name == "TabularDiffusion":
+        from tabaugment.generators._diffusion import TabularDiffusion
+
+        return TabularDiffusion
     raise AttributeError(name)
 
 
@@ -29,5 +33,6 @@ __all__ = [
     "RandomOversampling",
     "SMOTEGenerator",
     "TableSpec",
+    "TabularDiffusion",
     "load_generator",
 ]

@@ -24,6 +24,7 @@ class NeuralGenerator(BaseGenerator):
 
     min_rows: ClassVar[int] = 20
     _modules: ClassVar[tuple[str, ...]] = ()
+    uses_transformer: ClassVar[bool] = True
 
     def _common_check(self) -> None:
         owner = type(self).__name__
@@ -57,7 +58,8 @@ class NeuralGenerator(BaseGenerator):
             raise DataError(f"{type(self).__name__} samples labelled rows; fit it with target=<label column>.")
         seed = self._seed()
         n_cats = [len(self.spec_.categories[c]) for c in self.spec_.categorical]
-        self.transformer_ = TableTransformer(random_state=seed).fit(num, codes, n_cats)
+        if self.uses_transformer:
+            self.transformer_ = TableTransformer(random_state=seed).fit(num, codes, n_cats)
         labels = codes[:, t]
         self.class_counts_ = np.bincount(labels[labels >= 0], minlength=n_cats[t]).astype(np.int64)
         self.device_ = resolve_device(self.device)
@@ -79,8 +81,7 @@ class NeuralGenerator(BaseGenerator):
         with self._threads():
             for code, k in plan.items():
                 conds = {**conditions, t: code}
-                out = self._generate(k, conds, rng)
-                num, cod = self.transformer_.inverse(out, rng)
+                num, cod = self._generate_rows(k, conds, rng)
                 for j, c in conds.items():
                     cod[:, j] = c  # exact: the conditioned columns are set, never rejected
                 nums.append(num)
@@ -91,15 +92,22 @@ class NeuralGenerator(BaseGenerator):
             num, cod = num[perm], cod[perm]
         return num, cod
 
+    def _generate_rows(
+        self, n: int, conditions: dict[int, int], rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(num, codes)`` of ``n`` new rows; by default the transformer inverts ``_generate``."""
+        return self.transformer_.inverse(self._generate(n, conditions, rng), rng)
+
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        tf_state, arrays = self.transformer_.get_state()
+        tf_state, arrays = self.transformer_.get_state() if self.uses_transformer else (None, {})
         for name in self._modules:
             arrays.update(state_arrays(name, self.modules_[name]))
         arrays["class_counts"] = self.class_counts_
         return {"transformer": tf_state, "history": self.history_, **self._extra_state()}, arrays
 
     def _set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.transformer_ = TableTransformer.from_state(state["transformer"], arrays)
+        if self.uses_transformer:
+            self.transformer_ = TableTransformer.from_state(state["transformer"], arrays)
         self.class_counts_ = arrays["class_counts"]
         self.history_ = state["history"]
         self.device_ = resolve_device(self.device)

@@ -29,63 +29,77 @@ from tabaugment.exceptions import DataError
 from tabaugment.hardness._knn_shapley import _common_codes, cross_fitted
 from tabaugment.hardness.base import BaseHardness
 
-__all__ = ["ApproximateKNNShapley", "approximate_knn_shapley", "top_neighbours"]
+__all__ = ["ApproximateKNNShapley", "NeighbourIndex", "approximate_knn_shapley", "top_neighbours"]
 
 logger = logging.getLogger(__name__)
+
+
+class NeighbourIndex:
+    """Nearest training rows, built once and searched chunk by chunk.
+
+    ``kind``: ``"flat"`` (faiss, exact), ``"ivf"`` (faiss inverted lists, approximate; for
+    millions of rows), ``"numpy"`` (chunked exact search, no faiss) or ``"auto"`` (flat when
+    faiss is installed, else numpy).
+    """
+
+    def __init__(self, X: np.ndarray, *, kind: str = "auto", max_memory_mb: float = 512, n_probe: int = 16) -> None:
+        check_one_of(kind, "index", "NeighbourIndex", ("auto", "flat", "ivf", "numpy"))
+        if kind == "auto":
+            try:
+                import faiss
+
+                kind = "flat"
+            except ImportError:
+                kind = "numpy"
+        self.kind = kind
+        self.max_memory_mb = max_memory_mb
+        if kind in ("flat", "ivf"):
+            from tabaugment._optional import import_optional
+
+            faiss = import_optional("faiss", extra="faiss", purpose="approximate KNN-Shapley")
+            xb = np.ascontiguousarray(X, dtype=np.float32)
+            d = xb.shape[1]
+            if kind == "flat":
+                index = faiss.IndexFlatL2(d)
+            else:
+                n_lists = max(1, int(4 * np.sqrt(len(xb))))
+                index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_lists)
+                sample = np.random.default_rng(0).choice(len(xb), min(len(xb), 50 * n_lists), replace=False)
+                index.train(xb[np.sort(sample)])
+                index.nprobe = n_probe
+            index.add(xb)
+            self.index = index
+        else:
+            self.X = np.ascontiguousarray(X, dtype=np.float64)
+            self.sq = np.einsum("ij,ij->i", self.X, self.X)
+
+    def search(self, Q: np.ndarray, top: int) -> np.ndarray:
+        """Indices of the ``top`` nearest training rows of each query row, nearest first."""
+        if self.kind in ("flat", "ivf"):
+            _, nn = self.index.search(np.ascontiguousarray(Q, dtype=np.float32), top)
+            if (nn < 0).any():
+                raise DataError(
+                    "The approximate index returned fewer neighbours than asked; raise n_probe or use index='flat'."
+                )
+            return nn.astype(np.int64)
+        X, n = self.X, len(self.X)
+        chunk = max(1, int(self.max_memory_mb * 2**20 // (16 * n)))
+        out = np.empty((len(Q), top), dtype=np.int64)
+        for lo in range(0, len(Q), chunk):
+            d = Q[lo : lo + chunk] @ X.T
+            d *= -2.0
+            d += self.sq
+            part = np.argpartition(d, top - 1, axis=1)[:, :top] if top < n else np.tile(np.arange(n), (len(d), 1))
+            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+            out[lo : lo + len(d)] = np.take_along_axis(part, order, axis=1)
+        return out
 
 
 def top_neighbours(
     X: np.ndarray, X_val: np.ndarray, top: int, *, index: str = "auto", max_memory_mb: float = 512, n_probe: int = 16
 ) -> np.ndarray:
-    """Indices of the ``top`` nearest training rows of each validation row, nearest first.
-
-    ``index``: ``"flat"`` (faiss, exact), ``"ivf"`` (faiss inverted lists, approximate; for
-    millions of rows), ``"numpy"`` (chunked exact search, no faiss) or ``"auto"`` (flat when
-    faiss is installed, else numpy).
-    """
-    check_one_of(index, "index", "top_neighbours", ("auto", "flat", "ivf", "numpy"))
-    if index == "auto":
-        try:
-            import faiss
-
-            index = "flat"
-        except ImportError:
-            index = "numpy"
-    if index in ("flat", "ivf"):
-        from tabaugment._optional import import_optional
-
-        faiss = import_optional("faiss", extra="faiss", purpose="approximate KNN-Shapley")
-        xb = np.ascontiguousarray(X, dtype=np.float32)
-        xq = np.ascontiguousarray(X_val, dtype=np.float32)
-        d = xb.shape[1]
-        if index == "flat":
-            idx = faiss.IndexFlatL2(d)
-        else:
-            n_lists = max(1, int(4 * np.sqrt(len(xb))))
-            quantizer = faiss.IndexFlatL2(d)
-            idx = faiss.IndexIVFFlat(quantizer, d, n_lists)
-            train = xb[np.random.default_rng(0).choice(len(xb), min(len(xb), 50 * n_lists), replace=False)]
-            idx.train(train)
-            idx.nprobe = n_probe
-        idx.add(xb)
-        _, nn = idx.search(xq, top)
-        if (nn < 0).any():
-            raise DataError(
-                "The approximate index returned fewer neighbours than asked; raise n_probe or use index='flat'."
-            )
-        return nn.astype(np.int64)
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    sq = np.einsum("ij,ij->i", X, X)
-    chunk = max(1, int(max_memory_mb * 2**20 // (16 * len(X))))
-    out = np.empty((len(X_val), top), dtype=np.int64)
-    for lo in range(0, len(X_val), chunk):
-        d = X_val[lo : lo + chunk] @ X.T
-        d *= -2.0
-        d += sq
-        part = np.argpartition(d, top - 1, axis=1)[:, :top] if top < len(X) else np.tile(np.arange(len(X)), (len(d), 1))
-        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-        out[lo : lo + len(d)] = np.take_along_axis(part, order, axis=1)
-    return out
+    """Indices of the ``top`` nearest training rows of each validation row, nearest first."""
+    return NeighbourIndex(X, kind=index, max_memory_mb=max_memory_mb, n_probe=n_probe).search(X_val, top)
 
 
 def approximate_knn_shapley(
@@ -121,11 +135,12 @@ def approximate_knn_shapley(
         total[y_idx == i] += (t1 - t0)[y_val == c].sum()
     ranks = np.arange(1, top + 1, dtype=np.float64)
     c_w = np.minimum(k, ranks) / (k * ranks)
-    chunk = max(1, int(max_memory_mb * 2**20 // (40 * top + 16 * n)))
+    searcher = NeighbourIndex(X, kind=index, max_memory_mb=max_memory_mb)  # built once
+    chunk = max(1, int(max_memory_mb * 2**20 // (48 * top + (16 * n if searcher.kind == "numpy" else 0))))
     with progress_bar(progress, total=m, desc="approximate KNN-Shapley", unit="val rows") as bar:
         for lo in range(0, m, chunk):
             hi = min(lo + chunk, m)
-            nn = top_neighbours(X, X_val[lo:hi], top, index=index, max_memory_mb=max_memory_mb)
+            nn = searcher.search(X_val[lo:hi], top)
             match = (y[nn] == y_val[lo:hi, None]).astype(np.float64)
             pc = p[lo:hi]
             s = np.empty_like(match)
