@@ -16,6 +16,7 @@ categorical column, without rejection.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -33,10 +34,16 @@ class AdversarialRandomForest(BaseGenerator):
 
     Parameters
     ----------
-    n_estimators : trees per forest (30).
+    n_estimators : trees per forest (10, as in the reference R package).
     min_samples_leaf : smallest leaf (5); leaves are mixture components, so this bounds how
         closely the generator can follow single rows.
-    delta : stop when the out-of-bag accuracy is at most 0.5 + delta (0).
+    delta : stop when the out-of-bag accuracy is at most 0.5 + delta (0), or when a round
+        does not improve the best accuracy so far by 0.01 (a plateau: on Adult the accuracy
+        settles near 0.52 and would otherwise run every round).
+    numeric : how a leaf draws numbers: ``"empirical"`` (one of the leaf's real values: keeps
+        zero-inflated and whole-number columns as they are) or ``"truncnorm"`` (a normal
+        truncated to the leaf's range, as in the paper's FORDE; detectable on columns such as
+        Adult's capital-gain, so the adversarial rounds do not converge).
     max_iterations : adversarial rounds at most (10).
     n_jobs : forest threads.
     random_state : seed.
@@ -49,13 +56,15 @@ class AdversarialRandomForest(BaseGenerator):
     def __init__(
         self,
         *,
-        n_estimators: int = 30,
+        n_estimators: int = 10,
         min_samples_leaf: int = 5,
         delta: float = 0.0,
         max_iterations: int = 10,
+        numeric: str = "empirical",
         n_jobs: int = 1,
         random_state: RandomState = None,
     ) -> None:
+        self.numeric = numeric
         self.n_estimators = n_estimators
         self.min_samples_leaf = min_samples_leaf
         self.delta = delta
@@ -69,6 +78,9 @@ class AdversarialRandomForest(BaseGenerator):
         check_int(self.min_samples_leaf, "min_samples_leaf", owner)
         check_fraction(self.delta, "delta", owner, closed_low=True)
         check_int(self.max_iterations, "max_iterations", owner, minimum=0)
+        from tabaugment._validation import check_one_of
+
+        check_one_of(self.numeric, "numeric", owner, ("truncnorm", "empirical"))
 
     # ------------------------------------------------------------------ fit
     def _features(self, num: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -100,16 +112,20 @@ class AdversarialRandomForest(BaseGenerator):
         for _ in range(max(1, self.max_iterations + 1)):
             X = np.vstack([X_real, self._features(syn_num, syn_codes)])
             y = np.r_[np.ones(n), np.zeros(n)]
-            forest = RandomForestClassifier(
-                n_estimators=self.n_estimators,
-                min_samples_leaf=min_leaf,
-                oob_score=True,
-                n_jobs=self.n_jobs,
-                random_state=int(rng.integers(0, 2**31 - 1)),
-            ).fit(X, y)
-            self.accuracy_.append(float(forest.oob_score_))
+            with warnings.catch_warnings():  # few trees leave some rows without OOB votes
+                warnings.simplefilter("ignore", UserWarning)
+                forest = RandomForestClassifier(
+                    n_estimators=self.n_estimators,
+                    min_samples_leaf=min_leaf,
+                    oob_score=True,
+                    n_jobs=self.n_jobs,
+                    random_state=int(rng.integers(0, 2**31 - 1)),
+                ).fit(X, y)
+            acc = float(forest.oob_score_)
+            plateau = len(self.accuracy_) >= 2 and acc > min(self.accuracy_) - 0.01
+            self.accuracy_.append(acc)
             self._leaf_model(forest, X_real, num, codes)
-            if forest.oob_score_ <= 0.5 + self.delta or len(self.accuracy_) > self.max_iterations:
+            if acc <= 0.5 + self.delta or plateau or len(self.accuracy_) > self.max_iterations:
                 break
             syn_num, syn_codes = self._draw(n, {}, rng)
         self.n_iterations_ = len(self.accuracy_)
@@ -155,6 +171,7 @@ class AdversarialRandomForest(BaseGenerator):
             )
             self.leaf_nan_[:, j] = 1 - cnt / self.leaf_count_
         self.leaf_codes_ = codes[self.leaf_rows_]  # categorical values of the rows of each leaf
+        self.leaf_num_ = num[self.leaf_rows_]  # numerical values, for numeric="empirical"
 
     # ------------------------------------------------------------------ sample
     def _has_rows(self, column: int, code: int) -> bool:
@@ -180,7 +197,12 @@ class AdversarialRandomForest(BaseGenerator):
         leaf = rng.choice(len(w), size=n, p=w)
         p = self.leaf_mean_.shape[1]
         num = np.empty((n, p))
+        integer = np.array([self.spec_.integer[c] for c in self.spec_.numerical], dtype=bool)
         for j in range(p):
+            if self.numeric == "empirical":
+                pick = self.leaf_start_[leaf] + (rng.random(n) * self.leaf_count_[leaf]).astype(np.int64)
+                num[:, j] = self.leaf_num_[pick, j]
+                continue
             mu, sd = self.leaf_mean_[leaf, j], self.leaf_sd_[leaf, j]
             lo, hi = self.leaf_lo_[leaf, j], self.leaf_hi_[leaf, j]
             u = rng.random(n)
@@ -189,9 +211,9 @@ class AdversarialRandomForest(BaseGenerator):
             if spread.any():
                 a, b = (lo[spread] - mu[spread]) / sd[spread], (hi[spread] - mu[spread]) / sd[spread]
                 vals[spread] = truncnorm.ppf(u[spread], a, b, loc=mu[spread], scale=sd[spread])
-            vals = np.clip(
-                np.nan_to_num(vals, nan=0.0, posinf=0.0, neginf=0.0) + np.where(np.isfinite(vals), 0, mu), lo, hi
-            )
+            vals = np.clip(np.where(np.isfinite(vals), vals, mu), lo, hi)
+            if integer[j]:  # whole-number columns stay whole, also inside the adversarial loop
+                vals = np.round(vals)
             vals[rng.random(n) < self.leaf_nan_[leaf, j]] = np.nan
             num[:, j] = vals
         codes = np.empty((n, self.leaf_codes_.shape[1]), dtype=np.int64)
@@ -222,6 +244,7 @@ class AdversarialRandomForest(BaseGenerator):
             "leaf_hi_",
             "leaf_nan_",
             "leaf_codes_",
+            "leaf_num_",
         )
         return {"n_trees": int(self.n_trees_), "accuracy": self.accuracy_}, {
             k: np.asarray(getattr(self, k)) for k in names

@@ -208,7 +208,11 @@ class CTGAN(NeuralGenerator):
         self._n_fit = n = len(codes)
         self.pac_ = int(min(self.pac, max(1, n // 20)))  # at least two packs of rows per batch
         rng = np.random.default_rng(seed)
+        import time
+
+        t0 = time.perf_counter()
         data = self.transformer_.transform(num, codes, rng)
+        self.preprocess_seconds_ += time.perf_counter() - t0
         self._prepare_sampler(data)
         batch = self._batch(n, self.pac_)
         if batch < 2 * self.pac_:

@@ -58,8 +58,12 @@ class NeuralGenerator(BaseGenerator):
             raise DataError(f"{type(self).__name__} samples labelled rows; fit it with target=<label column>.")
         seed = self._seed()
         n_cats = [len(self.spec_.categories[c]) for c in self.spec_.categorical]
+        import time
+
+        t0 = time.perf_counter()
         if self.uses_transformer:
             self.transformer_ = TableTransformer(random_state=seed).fit(num, codes, n_cats)
+        self.preprocess_seconds_ = time.perf_counter() - t0  # the transform of the rows is timed in _train
         labels = codes[:, t]
         self.class_counts_ = np.bincount(labels[labels >= 0], minlength=n_cats[t]).astype(np.int64)
         self.device_ = resolve_device(self.device)

@@ -158,7 +158,11 @@ class TVAE(NeuralGenerator):
         torch = torch_module()
         self._n_fit = len(codes)
         rng = np.random.default_rng(seed)
+        import time
+
+        t0 = time.perf_counter()
         data = self.transformer_.transform(num, codes, rng)
+        self.preprocess_seconds_ += time.perf_counter() - t0
         x_all, c_all = self._split_target(data)
         train_idx, hold_idx = self._holdout(len(data), seed)
         mods = self._build_modules(seed)
