@@ -81,13 +81,6 @@ def _ours_child(name: str, params: dict, train, target: str, n_rows: int, epochs
     from tabaugment._registry import get_class
 
     with threadpool_limits(1):
-        spec = TableSpec.from_frame(train, target)
-        num, codes = spec.encode(train)
-        t0 = time.perf_counter()
-        if name in ("tvae", "ctgan"):
-            tf = TableTransformer(random_state=0).fit(num, codes, [len(spec.categories[c]) for c in spec.categorical])
-            tf.transform(num, codes, np.random.default_rng(0))
-        prep = time.perf_counter() - t0
         gen = get_class("generators", name)(**params)
         t0 = time.perf_counter()
         gen.fit(train, target=target)

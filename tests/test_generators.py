@@ -181,14 +181,19 @@ def test_neural_generators_refuse_tiny_inputs_with_a_clear_message() -> None:
             cls(epochs=1).fit(table, target=target)
 
 
-def test_tvae_early_stopping_and_history() -> None:
+@pytest.mark.parametrize("name", ["tvae", "ctgan", "diffusion"])
+def test_early_stopping_on_held_out_rows_and_history(name: str) -> None:
     pytest.importorskip("torch")
-    from tabaugment.generators import TVAE
-
     table, target = contract_table(n=400)
-    gen = TVAE(epochs=200, early_stopping=True, patience=3, random_state=0).fit(table, target=target)
+    gen = get_class("generators", name)(epochs=200, early_stopping=True, patience=3, random_state=0).fit(
+        table, target=target
+    )
     assert 3 < len(gen.history_) < 200
     assert "held_out" in gen.history_[-1]
+    again = get_class("generators", name)(epochs=200, early_stopping=True, patience=3, random_state=0).fit(
+        table, target=target
+    )
+    assert gen.history_ == again.history_
 
 
 def test_ctgan_conditions_on_any_category_exactly() -> None:

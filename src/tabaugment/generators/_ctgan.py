@@ -37,6 +37,9 @@ class CTGAN(NeuralGenerator):
     generator_lr, discriminator_lr, weight_decay : Adam settings (2e-4, 2e-4, 1e-6).
     discriminator_steps : discriminator updates per generator update (1).
     gradient_penalty : weight of the gradient penalty (10).
+    early_stopping, patience : hold out 10% of the rows; after each epoch the critic estimates
+        the Wasserstein distance between them and generated rows with the same labels; stop
+        when it has not improved for ``patience`` epochs and keep the best generator.
     device, n_threads, random_state, progress : as for :class:`~tabaugment.generators.TVAE`.
     """
 
@@ -57,6 +60,8 @@ class CTGAN(NeuralGenerator):
         weight_decay: float = 1e-6,
         discriminator_steps: int = 1,
         gradient_penalty: float = 10.0,
+        early_stopping: bool = False,
+        patience: int = 10,
         device: str = "auto",
         n_threads: int = 1,
         random_state: RandomState = None,
@@ -76,7 +81,8 @@ class CTGAN(NeuralGenerator):
         self.n_threads = n_threads
         self.random_state = random_state
         self.progress = progress
-        self.early_stopping = False
+        self.early_stopping = early_stopping
+        self.patience = patience
 
     def _check_params(self) -> None:
         self._common_check()
@@ -211,7 +217,10 @@ class CTGAN(NeuralGenerator):
         import time
 
         t0 = time.perf_counter()
-        data = self.transformer_.transform(num, codes, rng)
+        all_data = self.transformer_.transform(num, codes, rng)
+        train_idx, hold_idx = self._holdout(len(all_data), seed)
+        data, held_rows = all_data[train_idx], all_data[hold_idx]
+        n = len(data)
         self.preprocess_seconds_ += time.perf_counter() - t0
         self._prepare_sampler(data)
         batch = self._batch(n, self.pac_)
@@ -229,7 +238,13 @@ class CTGAN(NeuralGenerator):
         D.set_generator(gen)
         X = torch.as_tensor(data)
         steps_per_epoch = max(1, n // batch)
-        log = TrainingLog(self.epochs, progress=self.progress, desc="CTGAN", patience=None)
+        log = TrainingLog(
+            self.epochs, progress=self.progress, desc="CTGAN", patience=self.patience if len(held_rows) else None
+        )
+        best: dict[str, Any] = {}
+        m_hold = len(held_rows) - len(held_rows) % self.pac_
+        t_span = self.cond_spans_[self.target_index]
+        t_off = sum(s.width for s in self.cond_spans_[: self.target_index])
         for epoch in range(self.epochs):
             G.train()
             D.train()
@@ -267,10 +282,33 @@ class CTGAN(NeuralGenerator):
                 opt_g.step()
                 g_total += loss_g.item()
                 d_total += loss_d.item()
-            log.step(
-                epoch, {"loss_g": g_total / steps_per_epoch, "loss_d": d_total / steps_per_epoch}, None, lambda: None
+            held = None
+            if m_hold >= self.pac_:
+                G.eval()
+                D.eval()
+                with torch.no_grad():  # the critic's Wasserstein estimate: held-out rows vs fakes, same labels
+                    fixed = torch.Generator().manual_seed(seed + 2)
+                    rows = torch.as_tensor(held_rows[:m_hold])
+                    cond_h = torch.zeros((m_hold, sum(s.width for s in self.cond_spans_)))
+                    cond_h[:, t_off : t_off + t_span.width] = rows[:, t_span.start : t_span.start + t_span.width]
+                    z = torch.randn((m_hold, self.noise_dim), generator=fixed)
+                    fake = self._activate(torch, G(torch.cat([z, cond_h], dim=1).to(self.device_)), fixed, hard=True)
+                    held = float(
+                        D(torch.cat([rows.to(self.device_), cond_h.to(self.device_)], dim=1)).mean()
+                        - D(torch.cat([fake, cond_h.to(self.device_)], dim=1)).mean()
+                    )
+
+            def snapshot() -> None:
+                best["G"] = {k: v.detach().clone() for k, v in G.state_dict().items()}
+
+            stop = log.step(
+                epoch, {"loss_g": g_total / steps_per_epoch, "loss_d": d_total / steps_per_epoch}, held, snapshot
             )
+            if stop:
+                break
         log.close()
+        if best:
+            G.load_state_dict(best["G"])
         G.eval()
         D.eval()
         self.modules_ = mods

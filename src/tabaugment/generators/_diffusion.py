@@ -43,6 +43,8 @@ class TabularDiffusion(NeuralGenerator):
     epochs, batch_size : training passes and rows per step (batch adapts to the data).
     width : MLP width (256, or 128 under 500 rows).
     learning_rate, weight_decay : AdamW settings.
+    early_stopping, patience : hold out 10% of the rows; stop when their denoising loss (fixed
+        timesteps and noise) has not improved for ``patience`` epochs, and keep the best weights.
     device, n_threads, random_state, progress : as for :class:`~tabaugment.generators.TVAE`.
     """
 
@@ -59,6 +61,8 @@ class TabularDiffusion(NeuralGenerator):
         width: int | None = None,
         learning_rate: float = 1e-3,
         weight_decay: float = 1e-5,
+        early_stopping: bool = False,
+        patience: int = 10,
         device: str = "auto",
         n_threads: int = 1,
         random_state: RandomState = None,
@@ -74,7 +78,8 @@ class TabularDiffusion(NeuralGenerator):
         self.n_threads = n_threads
         self.random_state = random_state
         self.progress = progress
-        self.early_stopping = False
+        self.early_stopping = early_stopping
+        self.patience = patience
 
     def _check_params(self) -> None:
         self._common_check()
@@ -161,7 +166,6 @@ class TabularDiffusion(NeuralGenerator):
 
     def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
         torch = torch_module()
-        F = torch.nn.functional
         self._n_fit = len(codes)
         self._fit_encoding(num, codes)
         z, cats, labels = self._encode(num, codes)
@@ -174,40 +178,63 @@ class TabularDiffusion(NeuralGenerator):
         Z = torch.as_tensor(z, dtype=torch.float32)
         C = [torch.as_tensor(c) for c in cats]
         Y = torch.as_tensor(labels)
-        n, batch = len(Z), self._batch(len(Z))
-        d_num = Z.shape[1]
-        log = TrainingLog(self.epochs, progress=self.progress, desc="diffusion", patience=None)
+        train_idx, hold_idx = self._holdout(len(Z), seed)
+        batch = self._batch(len(train_idx))
+        log = TrainingLog(
+            self.epochs, progress=self.progress, desc="diffusion", patience=self.patience if len(hold_idx) else None
+        )
+        best: dict[str, Any] = {}
+        tr = torch.as_tensor(train_idx)
         for epoch in range(self.epochs):
-            perm = torch.randperm(n, generator=gen)
+            net.train()
+            perm = tr[torch.randperm(len(tr), generator=gen)]
             total, count = 0.0, 0
-            for lo in range(0, n, batch):
-                idx = perm[lo : lo + batch]
-                t = torch.randint(0, self.steps, (len(idx),), generator=gen)
-                a = abar[t][:, None]
-                eps = torch.randn((len(idx), d_num), generator=gen)
-                x_num = a.sqrt() * Z[idx] + (1 - a).sqrt() * eps
-                parts, targets = [x_num], []
-                for c, k in zip(C, self.cat_sizes_):
-                    probs = a * F.one_hot(c[idx], k).float() + (1 - a) / k
-                    noisy = torch.multinomial(probs, 1, generator=gen).squeeze(1)
-                    parts.append(F.one_hot(noisy, k).float())
-                    targets.append(c[idx])
-                out = net(torch.cat(parts, dim=1).to(self.device_), t.to(self.device_), Y[idx].to(self.device_))
-                loss = F.mse_loss(out[:, :d_num], eps.to(self.device_)) if d_num else 0.0
-                pos = d_num
-                for k, target in zip(self.cat_sizes_, targets):
-                    loss = loss + F.cross_entropy(out[:, pos : pos + k], target.to(self.device_)) / max(len(targets), 1)
-                    pos += k
+            for lo in range(0, len(perm), batch):
+                loss = self._batch_loss(torch, net, Z, C, Y, perm[lo : lo + batch], abar, gen)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 total += loss.item()
                 count += 1
-            log.step(epoch, {"loss": total / max(count, 1)}, None, lambda: None)
+            held = None
+            if len(hold_idx):
+                net.eval()
+                with torch.no_grad():  # the same timesteps and noise every epoch: comparable losses
+                    fixed = torch.Generator().manual_seed(seed + 2)
+                    held = self._batch_loss(torch, net, Z, C, Y, torch.as_tensor(hold_idx), abar, fixed).item()
+
+            def snapshot() -> None:
+                best["state"] = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+            if log.step(epoch, {"loss": total / max(count, 1)}, held, snapshot):
+                break
         log.close()
+        if best:
+            net.load_state_dict(best["state"])
         net.eval()
         self.modules_ = mods
         self.history_ = log.history
+
+    def _batch_loss(self, torch: Any, net: Any, Z: Any, C: list[Any], Y: Any, idx: Any, abar: Any, gen: Any) -> Any:
+        """Noise MSE plus the categories' cross-entropy at random timesteps."""
+        F = torch.nn.functional
+        d_num = Z.shape[1]
+        t = torch.randint(0, self.steps, (len(idx),), generator=gen)
+        a = abar[t][:, None]
+        eps = torch.randn((len(idx), d_num), generator=gen)
+        parts, targets = [a.sqrt() * Z[idx] + (1 - a).sqrt() * eps], []
+        for c, k in zip(C, self.cat_sizes_):
+            probs = a * F.one_hot(c[idx], k).float() + (1 - a) / k
+            noisy = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+            parts.append(F.one_hot(noisy, k).float())
+            targets.append(c[idx])
+        out = net(torch.cat(parts, dim=1).to(self.device_), t.to(self.device_), Y[idx].to(self.device_))
+        loss = F.mse_loss(out[:, :d_num], eps.to(self.device_)) if d_num else out.sum() * 0.0
+        pos = d_num
+        for k, target in zip(self.cat_sizes_, targets):
+            loss = loss + F.cross_entropy(out[:, pos : pos + k], target.to(self.device_)) / max(len(targets), 1)
+            pos += k
+        return loss
 
     def _generate_rows(
         self, n: int, conditions: dict[int, int], rng: np.random.Generator
