@@ -30,7 +30,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import command_line, machine_info, versions
+from _machine import command_line, machine_info, sort_lower_bound, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,17 +52,6 @@ def credit(datasets: Path):
     va, _ = train_test_split(rest, train_size=15_000, stratify=y[rest], random_state=0)
     enc = FeatureEncoder().fit(X.iloc[tr])
     return enc.transform(X.iloc[tr]), y[tr], enc.transform(X.iloc[va]), y[va]
-
-
-def lower_bound(Z, Zv, chunk, kind) -> float:
-    sq = np.einsum("ij,ij->i", Z, Z)
-    t0 = time.perf_counter()
-    for lo in range(0, len(Zv), chunk):
-        d = Zv[lo : lo + chunk] @ Z.T
-        d *= -2.0
-        d += sq
-        np.argsort(d, axis=1, kind=kind)
-    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -88,8 +77,8 @@ def main() -> None:
         exact = knn_shapley(Z, y, Zv, yv, k=10, max_memory_mb=1024, progress=True)
         t_exact = time.perf_counter() - t0
         chunk = knn_shapley_chunk_size(len(Z), 1024)
-        lb_stable = lower_bound(Z, Zv, chunk, "stable")
-        lb_fast = lower_bound(Z, Zv, chunk, "quicksort")
+        lb_stable = sort_lower_bound(Z, Zv, chunk, "stable")
+        lb_fast = sort_lower_bound(Z, Zv, chunk, "quicksort")
         out["exact_give_me_some_credit"] = {
             "train_rows": len(Z),
             "validation_rows": len(Zv),

@@ -36,7 +36,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import command_line, machine_info, versions
+from _machine import command_line, machine_info, sort_lower_bound, versions
 
 from tabaugment.data import FeatureEncoder, load_dataset
 from tabaugment.hardness import knn_shapley
@@ -58,18 +58,6 @@ def load(datasets: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     va, _ = train_test_split(rest, train_size=N_VAL, stratify=y[rest], random_state=0)
     enc = FeatureEncoder().fit(X.iloc[tr])
     return enc.transform(X.iloc[tr]), y[tr], enc.transform(X.iloc[va]), y[va]
-
-
-def lower_bound(Z: np.ndarray, Zv: np.ndarray, chunk: int, kind: str) -> float:
-    """Distance product + one argsort per validation row, in the same chunks."""
-    sq = np.einsum("ij,ij->i", Z, Z)
-    t0 = time.perf_counter()
-    for lo in range(0, len(Zv), chunk):
-        d = Zv[lo : lo + chunk] @ Z.T
-        d *= -2.0
-        d += sq
-        np.argsort(d, axis=1, kind=kind)
-    return time.perf_counter() - t0
 
 
 def per_point_loop(Z: np.ndarray, y: np.ndarray, Zv: np.ndarray, yv: np.ndarray) -> np.ndarray:
@@ -156,8 +144,8 @@ def main() -> None:
         knn_shapley(Z, y, Zv, yv, k=K)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        t_lb = lower_bound(Z, Zv, chunk, "stable")
-        t_lb_fast = lower_bound(Z, Zv, chunk, "quicksort")
+        t_lb = sort_lower_bound(Z, Zv, chunk, "stable")
+        t_lb_fast = sort_lower_bound(Z, Zv, chunk, "quicksort")
         print(f"tabaugment {t_ours:.2f} s, lower bound {t_lb:.2f} s (stable) {t_lb_fast:.2f} s (quicksort)", flush=True)
         n_loop = min(args.loop_val, len(Zv))
         t0 = time.perf_counter()
