@@ -249,6 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
     p.add_argument("--seeds", type=int, default=5, help="seeds for the utility comparison (default 5)")
     p.add_argument("--out", default="tabaugment-report.html", help="output HTML file (default tabaugment-report.html)")
+    p = sub.add_parser(
+        "run",
+        help="run an experiment grid from a TOML spec (resumable)",
+        description="Expand the spec's grid (datasets x train sizes x strategies x budgets x models x seeds, plus the "
+        "paired baseline cells), compute the cells the results folder does not hold yet, and print every strategy "
+        "against its baseline with Holm-corrected paired p-values. A rerun resumes; a killed run loses no finished cell.",
+    )
+    p.add_argument("spec", help="experiment spec (TOML)")
+    p.add_argument("--out", required=True, help="results folder (one Parquet file per finished cell)")
+    p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel (joblib; a Dask backend plugs in)")
+    p.add_argument("--metric", default="roc_auc", help="metric to print (all are stored; default roc_auc)")
     return parser
 
 
@@ -550,7 +561,44 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.experiment import ResultStore, analyze, load_spec, run_experiment
+
+    spec = load_spec(args.spec)
+    n_cells = len(spec.cells())
+    before = len(ResultStore(args.out).done())
+    results = run_experiment(spec, args.out, n_jobs=args.n_jobs, progress=progress)
+    table = analyze(results)
+    write_text_atomic(Path(args.out) / "analysis.csv", table.to_csv(index=False))
+    print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
+    shown = table[table.metric == args.metric] if len(table) else table
+    if len(shown):
+        cols = [
+            "dataset",
+            "train_size",
+            "model",
+            "strategy",
+            "budget",
+            "baseline_mean",
+            "treatment_mean",
+            "mean_diff",
+            "p_ttest",
+            "p_holm",
+            "verdict",
+        ]
+        print(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        counts = shown.verdict.value_counts()
+        print(
+            f"\n{args.metric}: {counts.get('win', 0)} wins, {counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses "
+            "(Holm-corrected paired t-test, alpha 0.05)"
+        )
+    print(f"wrote {Path(args.out) / 'analysis.csv'}")
+    return 0
+
+
 _COMMANDS = {
+    "run": _cmd_run,
     "report": _cmd_report,
     "demo": _cmd_demo,
     "datasets": _cmd_datasets,

@@ -1,0 +1,106 @@
+"""Experiment grids: validation, stable ids, resume after a kill, serial = Dask, Holm."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tabaugment.exceptions import SchemaError
+from tabaugment.experiment import ResultStore, analyze, holm, load_spec, run_experiment
+
+SPEC = {
+    "experiment": {"name": "t", "seeds": 2},
+    "datasets": [{"name": "breast_cancer", "train_size": [120]}],
+    "strategies": [
+        {"name": "hard+copula", "selector": "hardest", "selector_params": {"fraction": 0.2}, "budget": ["1x", 0.3]},
+        {"name": "all+dup", "selector": "all", "generator": "random_oversampling", "budget": 0.2},
+    ],
+}
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = ["cell_id", "metric", "value", "strategy", "budget", "seed"]
+    return frame[cols].sort_values(["cell_id", "metric"]).reset_index(drop=True)
+
+
+def test_spec_lists_every_problem_at_once() -> None:
+    bad = {
+        "experiment": {"seeds": [-1], "models": ["lightgbn"]},
+        "datasets": [{"train_size": ["lots"]}],
+        "strategies": [{"name": "baseline", "generator": "gan"}, {"name": "x", "selector_params": {"fractoin": 0.2}}],
+    }
+    with pytest.raises(SchemaError) as err:
+        load_spec(bad)
+    text = str(err.value)
+    for part in (
+        "experiment.seeds",
+        "unknown model 'lightgbn'",
+        "give name = <catalog name>",
+        "'lots' is not a row count",
+        "'baseline' is reserved",
+        "unknown generator 'gan'",
+        "has no parameter 'fractoin'",
+    ):
+        assert part in text
+
+
+def test_grid_has_paired_baselines_and_stable_ids() -> None:
+    cells = load_spec(SPEC).cells()
+    assert len(cells) == 2 * (1 + 3)  # seeds x (baseline + 2 budgets + 1)
+    assert [c.cell_id for c in cells] == [c.cell_id for c in load_spec(SPEC).cells()]
+    assert len({c.cell_id for c in cells}) == len(cells)
+
+
+def test_holm_matches_a_worked_example() -> None:
+    np.testing.assert_allclose(holm(np.array([0.01, 0.04, 0.03])), [0.03, 0.06, 0.06])
+
+
+def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path) -> None:
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(
+        '[experiment]\nname = "k"\nseeds = 4\n[[datasets]]\nname = "breast_cancer"\ntrain_size = [150]\n'
+        '[[strategies]]\nname = "hard+copula"\nselector = "hardest"\nbudget = ["1x", 0.3, 0.5]\n'
+    )
+    folder = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tabaugment.cli", "run", str(spec_path), "--out", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while len(ResultStore(folder).done()) < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    partial = ResultStore(folder).done()
+    total = len(load_spec(spec_path).cells())
+    assert 0 < len(partial) < total, "the run should have been killed midway"
+    for f in (folder / "cells").iterdir():  # no half-written files
+        assert f.suffix == ".parquet"
+        pd.read_parquet(f)
+    resumed = run_experiment(spec_path, folder)
+    fresh = run_experiment(spec_path, tmp_path / "fresh")
+    pd.testing.assert_frame_equal(_sorted(resumed), _sorted(fresh))
+
+
+def test_serial_and_dask_runs_agree(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    serial = run_experiment(SPEC, tmp_path / "serial")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+        parallel_config(backend="dask"),
+    ):
+        on_dask = run_experiment(SPEC, tmp_path / "dask", n_jobs=2)
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(on_dask))
+    table = analyze(serial)
+    assert set(table.strategy) == {"hard+copula", "all+dup"}
+    assert table.p_holm.ge(table.p_ttest - 1e-12).all()
+    assert set(table.verdict) <= {"win", "tie", "loss"}
