@@ -104,3 +104,31 @@ def test_serial_and_dask_runs_agree(tmp_path) -> None:
     assert set(table.strategy) == {"hard+copula", "all+dup"}
     assert table.p_holm.ge(table.p_ttest - 1e-12).all()
     assert set(table.verdict) <= {"win", "tie", "loss"}
+
+
+def test_recommend_only_recommends_significant_gains(tmp_path) -> None:
+    from tabaugment.experiment import recommend
+
+    cands = [
+        {"name": "hard+copula", "selector": "hardest", "generator": "gaussian_copula", "budget": "1x"},
+        {"name": "all+dup", "selector": "all", "generator": "random_oversampling", "budget": 0.3},
+    ]
+    rec = recommend("breast_cancer", candidates=cands, seeds=3, folder=tmp_path / "r")
+    assert set(rec.evidence.strategy) == {"hard+copula", "all+dup"}
+    if rec.strategy is None:
+        assert rec.reason.startswith("Do not augment")
+        assert not (rec.evidence.verdict == "win").any()
+    else:
+        row = rec.evidence.set_index("strategy").loc[rec.strategy["name"]]
+        assert row.p_holm < 0.05 and row.mean_diff > 0
+    again = recommend("breast_cancer", candidates=cands, seeds=3, folder=tmp_path / "r")  # resumes, same advice
+    assert again.reason == rec.reason
+
+
+def test_experiment_folder_report(tmp_path, capsys) -> None:
+    from tabaugment.cli import main
+
+    run_experiment(SPEC, tmp_path / "res")
+    assert main(["report", str(tmp_path / "res")]) == 0
+    page = (tmp_path / "res" / "report.html").read_text()
+    assert "hard+copula" in page and "utility against the synthetic budget" in page and "Holm" in page

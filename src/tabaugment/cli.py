@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        help="one self-contained HTML report: utility, hardness, fidelity, privacy, validity",
+        help="one self-contained HTML report: utility, hardness, fidelity, privacy, validity (or of a results folder)",
         description="Run the augmentation once and examine it from every side: utility over seeds on real test rows, "
         "the hardness map and selected region, fidelity, privacy (DCR, NNDR, membership attack) and validity of every "
         "synthetic row. Writes OUT (HTML, viewable offline) and OUT with .json (every number).",
@@ -260,6 +260,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="results folder (one Parquet file per finished cell)")
     p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel (joblib; a Dask backend plugs in)")
     p.add_argument("--metric", default="roc_auc", help="metric to print (all are stored; default roc_auc)")
+
+    p = sub.add_parser(
+        "recommend",
+        help="which augmentation to use on this table, or none (only if significantly better)",
+        description="Try candidate strategies against no augmentation over resampled splits of DATA and recommend one "
+        "only if it is significantly better on held-out real rows (Holm-corrected paired t-test); else recommend none.",
+    )
+    p.add_argument("data", help="CSV/Parquet file or catalog name")
+    p.add_argument("--target", help="label column (for files)")
+    p.add_argument("--seeds", type=int, default=5, help="resampled splits (default 5)")
+    p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
+    p.add_argument("--metric", default="roc_auc", help="metric that decides (default roc_auc)")
+    p.add_argument("--train-size", default="full", help="training rows per split: N, a fraction, or full (default)")
+    p.add_argument("--out", help="keep the grid's results in this folder (resumable)")
+    p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel")
     return parser
 
 
@@ -531,6 +546,14 @@ def _cmd_demo(args: argparse.Namespace, progress: bool) -> int:
 def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment.report import build_report
 
+    if Path(args.data).is_dir():  # an experiment folder written by `tabaugment run`
+        from tabaugment._io import write_text_atomic
+        from tabaugment.report.experiment import experiment_report
+
+        out = Path(args.out) if args.out != "tabaugment-report.html" else Path(args.data) / "report.html"
+        write_text_atomic(out, experiment_report(args.data))
+        print(f"wrote {out}")
+        return 0
     ds = _load(args)
     if not str(args.out).lower().endswith((".html", ".htm")):
         raise ValueError(f"--out must be an .html file; got {args.out!r}.")
@@ -597,7 +620,31 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     return 0
 
 
+def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.experiment import recommend
+
+    size: Any = args.train_size if args.train_size == "full" else _number(args.train_size)
+    rec = recommend(
+        args.data,
+        target=args.target,
+        seeds=args.seeds,
+        model=args.model,
+        metric=args.metric,
+        train_size=size,
+        folder=args.out,
+        n_jobs=args.n_jobs,
+        progress=progress,
+    )
+    cols = ["strategy", "budget", "baseline_mean", "treatment_mean", "mean_diff", "p_ttest", "p_holm", "verdict"]
+    if len(rec.evidence):
+        print(rec.evidence[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print()
+    print(rec.reason)
+    return 0
+
+
 _COMMANDS = {
+    "recommend": _cmd_recommend,
     "run": _cmd_run,
     "report": _cmd_report,
     "demo": _cmd_demo,
