@@ -587,6 +587,7 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
 def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment._io import write_text_atomic
     from tabaugment.experiment import ResultStore, analyze, load_spec, run_experiment
+    from tabaugment.experiment.analysis import SUMMARY_COLUMNS
 
     spec = load_spec(args.spec)
     n_cells = len(spec.cells())
@@ -597,19 +598,7 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
     shown = table[table.metric == args.metric] if len(table) else table
     if len(shown):
-        cols = [
-            "dataset",
-            "train_size",
-            "model",
-            "strategy",
-            "budget",
-            "baseline_mean",
-            "treatment_mean",
-            "mean_diff",
-            "p_ttest",
-            "p_holm",
-            "verdict",
-        ]
+        cols = [c for c in SUMMARY_COLUMNS if c not in ("ci_low", "ci_high")]
         print(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         counts = shown.verdict.value_counts()
         print(

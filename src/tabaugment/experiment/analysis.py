@@ -15,9 +15,25 @@ import pandas as pd
 from tabaugment.evaluation.metrics import HIGHER_IS_BETTER
 from tabaugment.evaluation.stats import paired_comparison
 
-__all__ = ["analyze", "holm"]
+__all__ = ["SUMMARY_COLUMNS", "analyze", "holm"]
 
 GROUP = ["dataset", "train_size", "model", "metric"]
+#: The columns worth showing a person, in order.
+SUMMARY_COLUMNS = [
+    "dataset",
+    "train_size",
+    "model",
+    "strategy",
+    "budget",
+    "baseline_mean",
+    "treatment_mean",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "p_ttest",
+    "p_holm",
+    "verdict",
+]
 
 
 def holm(pvalues: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from tabaugment._progress import progress_bar
 from tabaugment._validation import check_int, check_one_of
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
-from tabaugment.hardness._knn_shapley import _common_codes, cross_fitted
+from tabaugment.hardness._knn_shapley import _common_codes, against_reference
 from tabaugment.hardness.base import BaseHardness
 
 __all__ = ["ApproximateKNNShapley", "NeighbourIndex", "approximate_knn_shapley", "top_neighbours"]
@@ -200,8 +200,7 @@ class ApproximateKNNShapley(BaseHardness):
         opts = dict(
             k=self.n_neighbors, top=self.top, index=self.index, max_memory_mb=self.max_memory_mb, progress=self.progress
         )
-        if X_val is not None:
-            values = approximate_knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
-        else:
-            values = cross_fitted(approximate_knn_shapley, self._row_hashes, Z, y, self.n_folds, opts)
+        values = against_reference(
+            approximate_knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts
+        )
         return -values, {"shapley": values}

@@ -36,6 +36,11 @@ from tabaugment.hardness.base import BaseHardness, hash_folds
 __all__ = ["DataIQ", "DataMaps", "ForgettingEvents", "OutOfFoldLoss", "checkpoint_probabilities"]
 
 
+def _label_codes(y: np.ndarray) -> np.ndarray:
+    """Labels as 0..k-1 (text labels compared as text, so mixed object arrays sort)."""
+    return np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)[1]
+
+
 def _lgbm_frame(X: pd.DataFrame) -> pd.DataFrame:
     out = X.copy()
     _, num = split_column_kinds(out)
@@ -145,9 +150,7 @@ def checkpoint_probabilities(
     """
     from joblib import Parallel, delayed
 
-    _, codes = np.unique(
-        np.asarray(y).astype(str) if np.asarray(y).dtype == object else np.asarray(y), return_inverse=True
-    )
+    codes = _label_codes(np.asarray(y))
     seed = derive_seed(random_state)
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(n_repeats)]
     if model == "lightgbm":
@@ -236,7 +239,7 @@ class DataMaps(_CheckpointHardness):
 
     def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         P = self._probabilities(X, y)
-        n_classes = len(np.unique(y.astype(str) if y.dtype == object else y))
+        n_classes = int(_label_codes(y).max()) + 1
         correct = 1.0 / max(n_classes, 2) < P if n_classes == 2 else P >= 0.5
         return 1 - P.mean(axis=0), {
             "confidence": P.mean(axis=0),
@@ -292,7 +295,7 @@ class OutOfFoldLoss(BaseHardness):
 
     def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         frame = _lgbm_frame(X)
-        _, codes = np.unique(y.astype(str) if y.dtype == object else y, return_inverse=True)
+        codes = _label_codes(y)
         fold = hash_folds(self._row_hashes, self.n_folds)
         p_true = np.full(len(codes), np.nan)
         seed = derive_seed(self.random_state)

@@ -244,11 +244,25 @@ class KNNShapley(BaseHardness):
             n_jobs=self.n_jobs,
             progress=self.progress,
         )
-        if X_val is not None:
-            values = knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
-        else:
-            values = cross_fitted(knn_shapley, self._row_hashes, Z, y, self.n_folds, opts)
+        values = against_reference(knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts)
         return -values, {"shapley": values}
+
+
+def against_reference(
+    value_fn: Any,
+    encoder: Any,
+    Z: np.ndarray,
+    y: np.ndarray,
+    X_val: Any,
+    y_val: Any,
+    hashes: np.ndarray,
+    n_folds: int,
+    opts: dict[str, Any],
+) -> np.ndarray:
+    """Values against the validation rows when given, else cross-fitted over ``n_folds``."""
+    if X_val is not None:
+        return value_fn(Z, y, encoder.transform(X_val), y_val, **opts)
+    return cross_fitted(value_fn, hashes, Z, y, n_folds, opts)
 
 
 def cross_fitted(

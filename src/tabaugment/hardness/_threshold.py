@@ -25,7 +25,7 @@ from tabaugment._progress import progress_bar
 from tabaugment._validation import check_int, check_positive_float
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
-from tabaugment.hardness._knn_shapley import _common_codes, cross_fitted
+from tabaugment.hardness._knn_shapley import _common_codes, against_reference
 from tabaugment.hardness.base import BaseHardness
 
 __all__ = ["ThresholdKNNShapley", "default_radius", "threshold_knn_shapley"]
@@ -140,8 +140,7 @@ class ThresholdKNNShapley(BaseHardness):
         self.radius_ = radius
         n_classes = len(np.unique(y if y_val is None else np.concatenate([y.astype(object), y_val.astype(object)])))
         opts = dict(radius=radius, n_classes=n_classes, max_memory_mb=self.max_memory_mb, progress=self.progress)
-        if X_val is not None:
-            values = threshold_knn_shapley(Z, y, encoder.transform(X_val), y_val, **opts)
-        else:
-            values = cross_fitted(threshold_knn_shapley, self._row_hashes, Z, y, self.n_folds, opts)
+        values = against_reference(
+            threshold_knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts
+        )
         return -values, {"shapley": values}

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tabaugment.experiment import ResultStore, analyze
+from tabaugment.experiment.analysis import SUMMARY_COLUMNS
 from tabaugment.report.html import _CSS, _img, _table
 
 __all__ = ["experiment_report"]
@@ -49,21 +50,7 @@ def experiment_report(folder: str | Path, *, metric: str = "roc_auc") -> str:
     table = analyze(results)
     shown = table[table.metric == metric]
     counts = shown.verdict.value_counts()
-    cols = [
-        "dataset",
-        "train_size",
-        "model",
-        "strategy",
-        "budget",
-        "baseline_mean",
-        "treatment_mean",
-        "mean_diff",
-        "ci_low",
-        "ci_high",
-        "p_ttest",
-        "p_holm",
-        "verdict",
-    ]
+    cols = SUMMARY_COLUMNS
     cost = results.groupby("strategy")[["cell_s"]].mean().reset_index() if "cell_s" in results else pd.DataFrame()
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
