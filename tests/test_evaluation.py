@@ -78,3 +78,39 @@ def test_xgboost_model_on_prepared_frames() -> None:
         ds, strategies=Augmenter(budget="1x"), seeds=1, model="xgboost", model_params={"n_estimators": 20}
     )
     assert result.comparison.query("metric == 'roc_auc'")["baseline_mean"].iloc[0] > 0.9
+
+
+def _amex_gini_by_loop(y: np.ndarray, p: np.ndarray) -> float:
+    """The competition's weighted Gini written as an explicit loop over ranked rows."""
+
+    def raw(order: list[int]) -> float:
+        weights = [20.0 if y[i] == 0 else 1.0 for i in order]
+        total_w = sum(weights)
+        total_pos = sum(float(y[i]) * w for i, w in zip(order, weights))
+        seen = found = acc = 0.0
+        for i, w in zip(order, weights):
+            seen += w / total_w
+            found += float(y[i]) * w
+            acc += (found / total_pos - seen) * w
+        return acc
+
+    by_score = sorted(range(len(p)), key=lambda i: -p[i])
+    by_label = sorted(range(len(y)), key=lambda i: -y[i])
+    return raw(by_score) / raw(by_label)
+
+
+def test_weighted_gini_matches_a_loop_and_reduces_to_gini() -> None:
+    from tabaugment.evaluation.metrics import amex_metric, weighted_gini
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(400) < 0.2).astype(int)
+    p = rng.random(400) + 0.4 * y
+    assert weighted_gini(y, p) == pytest.approx(_amex_gini_by_loop(y, p), rel=1e-12)
+    assert weighted_gini(y, p, negative_weight=1.0) == pytest.approx(2 * metrics.roc_auc_score(y, p) - 1)
+    assert weighted_gini(y, y.astype(float)) == pytest.approx(1.0)
+    assert weighted_gini(y, -p) < 0
+    # weighting negatives moves the value away from the unweighted Gini, towards weighted AUC
+    w = np.where(y == 0, 20, 1)
+    assert weighted_gini(y, p) == pytest.approx(2 * metrics.roc_auc_score(y, p, sample_weight=w) - 1, abs=0.01)
+    assert 0 < amex_metric(y, p) < 1
+    assert score_predictions(y, np.clip(p, 0, 1))["amex_gini"] == pytest.approx(weighted_gini(y, np.clip(p, 0, 1)))

@@ -34,6 +34,10 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "threshold": "tabaugment.selection._strategies:Threshold",
         "random": "tabaugment.selection._strategies:RandomSelection",
         "all": "tabaugment.selection._strategies:AllRows",
+        "ambiguous": "tabaugment.selection._regions:Ambiguous",
+        "hardest_denoised": "tabaugment.selection._regions:HardestDenoised",
+        "hard_neighbourhood": "tabaugment.selection._regions:HardNeighbourhood",
+        "hard_mix": "tabaugment.selection._regions:HardMix",
     },
     "generators": {
         "random_oversampling": "tabaugment.generators._oversampling:RandomOversampling",

@@ -31,7 +31,8 @@ class AugmentationResult:
 
     Attributes
     ----------
-    table : the real rows (unchanged, in their order) followed by the synthetic rows.
+    table : the real rows (unchanged, in their order; less ``dropped``) followed by the
+        synthetic rows.
     synthetic : the synthetic rows alone.
     is_synthetic : boolean mask over ``table``.
     selected : row ids (index labels) of the rows the generator was fitted on.
@@ -48,6 +49,8 @@ class AugmentationResult:
     budget: dict[Any, int]
     timings: dict[str, float]
     validity: dict[str, Any] | None = None
+    dropped: pd.Index = dataclasses.field(default_factory=lambda: pd.Index([]))
+    """Row ids of real rows removed as suspected label noise (selectors with ``drop_noise``)."""
 
     def selection_frame(self) -> pd.DataFrame:
         """Hardness of every row with a ``selected`` flag (for reports and files)."""
@@ -78,6 +81,11 @@ class Augmenter(BaseEstimator):
     rules : user validity rules, pandas query strings that a valid row satisfies; used when
         ``filter_invalid`` is on.
     max_rounds : sampling rounds allowed to replace dropped rows.
+    fit_on : ``"selected"`` fits the generator on the selected rows only (the targeted
+        augmentation paper's recipe). ``"all"`` fits it on every training row with the
+        region (selected or not) joined to the label, and samples conditioned on
+        (label, selected): the generator learns from all rows, which keeps deep generators
+        from collapsing on a few hundred rows, and still writes rows of the hard region.
 
     Examples
     --------
@@ -101,6 +109,7 @@ class Augmenter(BaseEstimator):
         filter_invalid: bool = False,
         rules: Any = None,
         max_rounds: int = 10,
+        fit_on: str = "selected",
     ) -> None:
         self.hardness = hardness
         self.selector = selector
@@ -112,6 +121,7 @@ class Augmenter(BaseEstimator):
         self.filter_invalid = filter_invalid
         self.rules = rules
         self.max_rounds = max_rounds
+        self.fit_on = fit_on
 
     # ------------------------------------------------------------------ API
     def fit(self, table: Any, target: str, *, validation: Any = None) -> Augmenter:
@@ -120,6 +130,8 @@ class Augmenter(BaseEstimator):
         ``validation`` (optional) is a table of real rows with the same columns that serves as
         the hardness reference (e.g. KNN-Shapley's validation set); never the test rows.
         """
+        if self.fit_on not in ("selected", "all"):
+            raise ValueError(f"fit_on must be 'selected' or 'all'; got {self.fit_on!r}.")
         check_not_test(table, "Augmenter.fit")
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
@@ -141,13 +153,18 @@ class Augmenter(BaseEstimator):
 
         t0 = time.perf_counter()
         selector = _with_seed(resolve("selectors", self.selector), seeds["selector"], self.progress)
-        positions = selector.select(result, y)
+        positions = selector.select(result, y, X)
         timings["selection_s"] = time.perf_counter() - t0
         plan = resolve_budget(self.budget, y, positions, max_synthetic_ratio=self.max_synthetic_ratio)
 
         t0 = time.perf_counter()
         generator = _with_seed(resolve("generators", self.generator), seeds["generator"], self.progress)
-        generator.fit(frame.iloc[positions], target=target)
+        self._conditions: dict[Any, Any] | None = None
+        if self.fit_on == "all":
+            region_frame, self._conditions = _region_frame(frame, target, positions)
+            generator.fit(region_frame, target=target)
+        else:
+            generator.fit(frame.iloc[positions], target=target)
         timings["generator_fit_s"] = time.perf_counter() - t0
 
         self.hardness_ = hardness
@@ -157,6 +174,7 @@ class Augmenter(BaseEstimator):
         self.selected_ = frame.index[positions]
         self.generator_ = generator
         self.budget_ = plan
+        self._y = y
         self.target_ = target
         self.columns_ = list(frame.columns)
         self.timings_ = timings
@@ -191,13 +209,13 @@ class Augmenter(BaseEstimator):
             if n <= 0:
                 continue
             if self.constraints_ is None or not self.filter_invalid:
-                parts.append(self.generator_.sample(n, conditions={self.target_: label}, random_state=rng))
+                parts.append(self._draw(label, n, rng))
                 continue
             got: list[pd.DataFrame] = []
             need, rate = n, 1.0
             for _ in range(max(1, int(self.max_rounds))):
                 k = int(min(20 * need, np.ceil(need / max(rate, 0.05))))
-                rows = self.generator_.sample(k, conditions={self.target_: label}, random_state=rng)
+                rows = self._draw(label, k, rng)
                 check = self.constraints_.check(rows)
                 for rule, count in zip(check.rules["rule"], check.rules["violations"]):
                     if count:
@@ -232,14 +250,36 @@ class Augmenter(BaseEstimator):
             return self.generator_.sample(0)[self.columns_]
         return pd.concat(parts, ignore_index=True)[self.columns_]
 
-    def fit_augment(self, table: Any, target: str, *, validation: Any = None) -> AugmentationResult:
-        """Fit, sample the budget, and return real + synthetic rows."""
+    def _draw(self, label: Any, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        if self._conditions is None:
+            return self.generator_.sample(n, conditions={self.target_: label}, random_state=rng)
+        rows = self.generator_.sample(n, conditions={self.target_: self._conditions[label]}, random_state=rng)
+        rows[self.target_] = pd.Series([label] * len(rows), index=rows.index, dtype=object)
+        return rows
+
+    def plan_budget(self, budget: Budget) -> Augmenter:
+        """Change the synthetic budget of a fitted augmenter without refitting anything (for
+        curves of utility against the number of synthetic rows)."""
+        if not hasattr(self, "generator_"):
+            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
+        self.budget_ = resolve_budget(budget, self._y, self.selected_positions_, max_synthetic_ratio=self.max_synthetic_ratio)
+        return self
+
+    def augment(self, table: Any, *, random_state: RandomState = None) -> AugmentationResult:
+        """Real rows of the fitted ``table`` plus a sample of the planned budget."""
+        if not hasattr(self, "generator_"):
+            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
-        self.fit(frame, target, validation=validation)
+        if len(frame) != len(self._y):
+            raise ValueError(f"augment needs the {len(self._y)} rows the Augmenter was fitted on; got {len(frame)}.")
         t0 = time.perf_counter()
-        synthetic = self.sample()
+        synthetic = self.sample(random_state=random_state)
         self.timings_["sample_s"] = time.perf_counter() - t0
         synthetic = _match_dtypes(synthetic, frame)
+        dropped = frame.index[:0]
+        if getattr(self.selector_, "drop_noise", False):
+            dropped = frame.index[self.selector_.noise_positions_]
+            frame = frame.drop(index=dropped)
         combined = pd.concat([frame, synthetic], ignore_index=True)
         mask = np.r_[np.zeros(len(frame), dtype=bool), np.ones(len(synthetic), dtype=bool)]
         return AugmentationResult(
@@ -251,7 +291,14 @@ class Augmenter(BaseEstimator):
             budget=dict(self.budget_),
             timings=dict(self.timings_),
             validity=self.validity_,
+            dropped=dropped,
         )
+
+    def fit_augment(self, table: Any, target: str, *, validation: Any = None) -> AugmentationResult:
+        """Fit, sample the budget, and return real + synthetic rows."""
+        frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        self.fit(frame, target, validation=validation)
+        return self.augment(frame)
 
 
 def _with_seed(component: Any, seed: int, progress: bool) -> Any:
@@ -262,6 +309,20 @@ def _with_seed(component: Any, seed: int, progress: bool) -> Any:
     if "progress" in params and progress:
         updates["progress"] = True
     return component.set_params(**updates) if updates else component
+
+
+def _region_frame(frame: pd.DataFrame, target: str, positions: np.ndarray) -> tuple[pd.DataFrame, dict[Any, str]]:
+    """``frame`` with its label replaced by "label | region" codes, and, per label, the code of
+    its selected region (what the generator is conditioned on when sampling)."""
+    labels = pd.Series(frame[target].to_numpy(), dtype=object)
+    codes = {label: i for i, label in enumerate(pd.unique(labels))}
+    selected = np.zeros(len(frame), dtype=bool)
+    selected[positions] = True
+    joined = [f"{codes[v]}|{'selected' if s else 'rest'}" for v, s in zip(labels, selected)]
+    out = frame.copy()
+    out[target] = pd.Categorical(joined)
+    conditions = {label: f"{code}|selected" for label, code in codes.items() if (selected & (labels == label).to_numpy()).any()}
+    return out, conditions
 
 
 def _check_target(frame: pd.DataFrame, target: str, min_classes: int = 2) -> None:

@@ -2,16 +2,27 @@
 
 A cell's split and model seeds depend only on (dataset, train size, seed), so a strategy cell
 and its baseline share the split and the model seed: their scores pair up. The augmentation
-seed depends on the cell itself. Results therefore do not depend on the order or the
-parallelism of the cells. Cells run through joblib (``n_jobs``), so
-``joblib.parallel_config(backend="dask")`` runs them on a Dask cluster; every worker writes
-its own finished cell to the store.
+seed depends on the cell without its model and budget, so the cells that differ only in the
+downstream model or the synthetic budget share one fitted generator (a *job*): the runner
+fits it once, samples each budget from it, and trains every model on the same augmented
+table. Budget curves therefore compare more or fewer rows from one generator. Results therefore do not depend on the order or the
+parallelism of the jobs. Jobs run through joblib (``n_jobs``): ``backend="dask"`` runs them
+on the current Dask client (or a local cluster), ``backend="ray"`` on Ray; every worker
+writes its own finished cells to the store.
+
+Each run appends a line to ``runs.jsonl`` in the results folder: wall time, the seconds
+spent in the cells' own work (hardness, selection, generator fit, sampling, model training
+and scoring) and the runner's overhead around them (loading, splitting, seeding, writing),
+so the overhead share is on record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +34,15 @@ from tabaugment._version import __version__
 from tabaugment.experiment.spec import Cell, ExperimentSpec, load_spec
 from tabaugment.experiment.store import ResultStore
 
-__all__ = ["run_experiment"]
+__all__ = ["BACKENDS", "run_experiment"]
+
+#: Parallel backends of :func:`run_experiment`.
+BACKENDS = ("loky", "dask", "ray")
+WORK_TIMINGS = ("hardness_s", "selection_s", "generator_fit_s", "sample_s", "model_s")
 
 
 @functools.lru_cache(maxsize=8)
 def _dataset(key: str) -> Any:
-    import json
-
     from tabaugment.data import infer_schema, load_dataset, read_table
     from tabaugment.data.datasets import Dataset
 
@@ -42,23 +55,32 @@ def _dataset(key: str) -> Any:
     return load_dataset(desc["name"], root=desc.get("root"))
 
 
-def run_cell(cell: Cell, store_folder: str, test_size: float, validation_size: float) -> str:
-    """Compute one cell and store its rows; returns the cell id."""
-    import json
+def job_key(cell: Cell) -> str:
+    """What the cells of one job share: everything but the downstream model and the budget."""
+    desc = cell.describe()
+    desc.pop("model")
+    desc.pop("budget")
+    return json.dumps(desc, sort_keys=True, separators=(",", ":"), default=str)
 
+
+def run_job(cells: list[Cell], store_folder: str, test_size: float, validation_size: float) -> dict[str, float]:
+    """Compute the cells of one job (same augmentation, one cell per model) and store each.
+
+    Returns the job's work and overhead seconds for the run log.
+    """
     from tabaugment.augment import Augmenter
     from tabaugment.data import split_table
     from tabaugment.evaluation import make_model, score_predictions
 
     t_start = time.perf_counter()
-    ds = _dataset(json.dumps(cell.dataset, sort_keys=True))
+    first = cells[0]
+    ds = _dataset(json.dumps(first.dataset, sort_keys=True))
     # split and model seeds depend on (dataset, train size, seed) only: a strategy cell and its
     # baseline cell share them, so their scores pair up
-    pair = json.dumps({"d": cell.dataset, "n": cell.train_size}, sort_keys=True, default=str)
-    split_seed = spawn_seeds(cell.seed, [f"split|{pair}"])[f"split|{pair}"]
-    model_seed = spawn_seeds(cell.seed, [f"model|{pair}"])[f"model|{pair}"]
-    aug_seed = spawn_seeds(cell.seed, [f"augment|{cell.cell_id}"])[f"augment|{cell.cell_id}"]
-    size = None if cell.train_size == "full" else cell.train_size
+    pair = json.dumps({"d": first.dataset, "n": first.train_size}, sort_keys=True, default=str)
+    key = job_key(first)
+    seeds = spawn_seeds(first.seed, [f"split|{pair}", f"model|{pair}", f"augment|{key}"])
+    size = None if first.train_size == "full" else first.train_size
     split = split_table(
         ds.table,
         ds.schema,
@@ -66,58 +88,143 @@ def run_cell(cell: Cell, store_folder: str, test_size: float, validation_size: f
         test_size=test_size,
         validation_size=validation_size,
         train_size=size,
-        random_state=split_seed,
+        random_state=seeds[f"split|{pair}"],
     )
     target = ds.schema.target
-    train = split.train
-    timings: dict[str, float] = {}
-    extra = {"synthetic_rows": 0, "selected_rows": 0}
-    if not cell.is_baseline:
-        st = cell.strategy
+    feats = list(ds.schema.features)
+    y_test = ds.schema.encode_target(split.test[target])
+    by_budget: dict[str, list[Cell]] = {}
+    for cell in cells:
+        by_budget.setdefault(json.dumps(cell.budget, default=str), []).append(cell)
+    fit_timings: dict[str, float] = {}
+    aug = None
+    if not first.is_baseline:
+        st = first.strategy
         from tabaugment._registry import get_class
 
         aug = Augmenter(
             hardness=get_class("hardness", st.get("hardness", "knn_shapley"))(**st.get("hardness_params", {})),
             selector=get_class("selectors", st.get("selector", "hardest"))(**st.get("selector_params", {})),
             generator=get_class("generators", st.get("generator", "gaussian_copula"))(**st.get("generator_params", {})),
-            budget=cell.budget,
-            random_state=aug_seed,
+            budget=first.budget,
+            fit_on=st.get("fit_on", "selected"),
+            random_state=seeds[f"augment|{key}"],
             filter_invalid=bool(st.get("filter_invalid", False)),
         )
-        result = aug.fit_augment(train, target, validation=split.validation)
-        train = result.table
-        timings.update(result.timings)
-        extra = {"synthetic_rows": int(result.is_synthetic.sum()), "selected_rows": len(result.selected)}
-    t0 = time.perf_counter()
-    feats = list(ds.schema.features)
-    clf = make_model(cell.model, random_state=model_seed)
-    clf.fit(train[feats], ds.schema.encode_target(train[target]))
-    scores = score_predictions(ds.schema.encode_target(split.test[target]), clf.predict_proba(split.test[feats])[:, 1])
-    timings["model_s"] = time.perf_counter() - t0
-    timings["cell_s"] = time.perf_counter() - t_start
-    base = {
-        "cell_id": cell.cell_id,
-        "dataset": cell.dataset.get("name", cell.dataset.get("path")),
-        "train_size": str(cell.train_size),
-        "strategy": cell.strategy["name"],
-        "budget": str(cell.budget),
-        "model": cell.model,
-        "seed": cell.seed,
-        "train_rows": len(split.train),
-        "test_rows": len(split.test),
-        **extra,
-        **{k: round(v, 4) for k, v in timings.items()},
-        "tabaugment": __version__,
-    }
-    rows = pd.DataFrame([{**base, "metric": m, "value": v} for m, v in scores.items()])
-    ResultStore(store_folder).write(cell.cell_id, rows)
-    return cell.cell_id
+        aug.fit(split.train, target, validation=split.validation)
+        fit_timings = dict(aug.timings_)
+    work = sum(fit_timings.values())
+    overhead = time.perf_counter() - t_start - work
+    for group in by_budget.values():
+        t0 = time.perf_counter()
+        train = split.train
+        timings = dict(fit_timings)
+        extra = {"synthetic_rows": 0, "selected_rows": 0, "selected_positive_share": float("nan")}
+        if aug is not None:
+            result = aug.plan_budget(group[0].budget).augment(split.train)
+            selected_y = ds.schema.encode_target(split.train.loc[result.selected, target])
+            train = result.table
+            timings["sample_s"] = result.timings["sample_s"]
+            extra = {
+                "synthetic_rows": int(result.is_synthetic.sum()),
+                "selected_rows": len(result.selected),
+                "selected_positive_share": float(selected_y.mean()),
+            }
+        y_train = ds.schema.encode_target(train[target])
+        work += timings.get("sample_s", 0.0)
+        overhead += time.perf_counter() - t0 - timings.get("sample_s", 0.0)
+        for cell in group:
+            t0 = time.perf_counter()
+            clf = make_model(cell.model, random_state=seeds[f"model|{pair}"])
+            clf.fit(train[feats], y_train)
+            scores = score_predictions(y_test, clf.predict_proba(split.test[feats])[:, 1])
+            model_s = time.perf_counter() - t0
+            work += model_s
+            base = {
+                "cell_id": cell.cell_id,
+                "dataset": cell.dataset.get("name", cell.dataset.get("path")),
+                "train_size": str(cell.train_size),
+                "strategy": cell.strategy["name"],
+                "budget": str(cell.budget),
+                "model": cell.model,
+                "seed": cell.seed,
+                "train_rows": len(split.train),
+                "test_rows": len(split.test),
+                **extra,
+                # hardness, selection and generator fit are shared by the job's cells; each records them
+                **{k: round(v, 4) for k, v in timings.items()},
+                "model_s": round(model_s, 4),
+                "tabaugment": __version__,
+            }
+            rows = pd.DataFrame([{**base, "metric": m, "value": v} for m, v in scores.items()])
+            t0 = time.perf_counter()
+            ResultStore(store_folder).write(cell.cell_id, rows)
+            overhead += time.perf_counter() - t0
+    return {"work_s": work, "overhead_s": overhead, "cells": len(cells)}
 
 
-def run_experiment(spec: Any, folder: str | Path, *, n_jobs: int = 1, progress: bool = False) -> pd.DataFrame:
-    """Run the cells of ``spec`` that ``folder`` does not hold yet; return every stored row."""
+@contextlib.contextmanager
+def _backend(name: str, n_jobs: int) -> Iterator[None]:
+    from joblib import parallel_config
+
+    if name == "loky":
+        yield
+        return
+    if name == "dask":
+        from tabaugment._optional import require
+
+        distributed = require("distributed", extra="dask", purpose="the Dask backend")
+        try:
+            distributed.get_client()
+            with parallel_config(backend="dask"):
+                yield
+            return
+        except ValueError:  # no client yet: start a local cluster for this run
+            pass
+        with (
+            distributed.LocalCluster(n_workers=n_jobs, threads_per_worker=1, dashboard_address=None) as cluster,
+            distributed.Client(cluster),
+            parallel_config(backend="dask"),
+        ):
+            yield
+        return
+    if name == "ray":
+        from tabaugment._optional import require
+
+        ray = require("ray", extra="ray", purpose="the Ray backend")
+        from ray.util.joblib import register_ray
+
+        register_ray()
+        started = not ray.is_initialized()
+        if started:
+            ray.init(num_cpus=n_jobs, include_dashboard=False, log_to_driver=False)
+        try:
+            with parallel_config(backend="ray"):
+                yield
+        finally:
+            if started:
+                ray.shutdown()
+        return
+    raise ValueError(f"Unknown backend {name!r}; choose from {', '.join(BACKENDS)}.")
+
+
+def run_experiment(
+    spec: Any,
+    folder: str | Path,
+    *,
+    n_jobs: int = 1,
+    backend: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run the cells of ``spec`` that ``folder`` does not hold yet; return every stored row.
+
+    ``backend`` is ``None`` (joblib's current configuration: processes by default, or
+    whatever ``joblib.parallel_config`` set), ``"loky"``, ``"dask"`` or ``"ray"``.
+    """
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}; choose from {', '.join(BACKENDS)}.")
     store = ResultStore(folder)
     store.write_spec(
         {
@@ -130,17 +237,53 @@ def run_experiment(spec: Any, folder: str | Path, *, n_jobs: int = 1, progress: 
     )
     cells = spec.cells()
     done = store.done()
-    todo = [c for c in cells if c.cell_id not in done]
+    jobs: dict[str, list[Cell]] = {}
+    for cell in cells:
+        if cell.cell_id not in done:
+            jobs.setdefault(job_key(cell), []).append(cell)
+    todo = list(jobs.values())
+    t_start = time.perf_counter()
+    logs: list[dict[str, float]] = []
     with progress_bar(progress, total=len(cells), desc=spec.name, unit="cells") as bar:
-        bar.update(len(cells) - len(todo))
-        if n_jobs == 1:
-            for cell in todo:
-                run_cell(cell, str(folder), spec.test_size, spec.validation_size)
-                bar.update(1)
-        else:
+        bar.update(len(cells) - sum(len(j) for j in todo))
+        if n_jobs == 1 and backend in (None, "loky"):
+            for job in todo:
+                logs.append(run_job(job, str(folder), spec.test_size, spec.validation_size))
+                bar.update(len(job))
+        elif todo:
             from joblib import Parallel, delayed
 
-            jobs = (delayed(run_cell)(c, str(folder), spec.test_size, spec.validation_size) for c in todo)
-            for _ in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-                bar.update(1)
+            with _backend(backend or "loky", n_jobs):
+                calls = (delayed(run_job)(j, str(folder), spec.test_size, spec.validation_size) for j in todo)
+                for log in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls):
+                    logs.append(log)
+                    bar.update(int(log["cells"]))
+    if logs:
+        _log_run(store, logs, time.perf_counter() - t_start, n_jobs, backend)
     return store.load()
+
+
+def _log_run(store: ResultStore, logs: list[dict[str, float]], wall: float, n_jobs: int, backend: str | None) -> None:
+    import os
+    import platform
+
+    work = sum(x["work_s"] for x in logs)
+    overhead = sum(x["overhead_s"] for x in logs)
+    entry = {
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "jobs": len(logs),
+        "cells": int(sum(x["cells"] for x in logs)),
+        "n_jobs": n_jobs,
+        "backend": backend or "joblib default",
+        "wall_s": round(wall, 2),
+        "work_s": round(work, 2),
+        "in_job_overhead_s": round(overhead, 2),
+        "overhead_share": round(overhead / work, 4) if work else None,
+        # with one worker, wall time minus work is everything the runner adds, dispatch included
+        "total_overhead_share": round((wall - work) / work, 4) if work and n_jobs == 1 else None,
+        "tabaugment": __version__,
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical cores, {platform.platform()}",
+    }
+    store.folder.mkdir(parents=True, exist_ok=True)
+    with open(store.folder / "runs.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")

@@ -1,5 +1,6 @@
 """Selectors: choose the rows a generator is fitted on."""
 
+from tabaugment.selection._regions import Ambiguous, HardestDenoised, HardMix, HardNeighbourhood
 from tabaugment.selection._strategies import (
     AllRows,
     HardestMinority,
@@ -13,7 +14,11 @@ from tabaugment.selection.base import BaseSelector
 
 __all__ = [
     "AllRows",
+    "Ambiguous",
     "BaseSelector",
+    "HardMix",
+    "HardNeighbourhood",
+    "HardestDenoised",
     "HardestMinority",
     "MinorityClass",
     "RandomSelection",

@@ -16,25 +16,35 @@ __all__ = ["BaseSelector"]
 class BaseSelector(BaseEstimator):
     """Base class of selectors.
 
-    ``select(result, y)`` returns the sorted *positions* (0..n-1) of the selected rows;
-    ``result.index[positions]`` gives their row ids. Subclasses implement ``_select``.
+    ``select(result, y, X=None)`` returns the sorted *positions* (0..n-1) of the selected
+    rows; ``result.index[positions]`` gives their row ids. Subclasses implement
+    ``_select(scores, y)``, or ``_choose(result, y, X)`` when they need the method's extra
+    values (e.g. Data-IQ's groups) or the features (e.g. neighbourhoods).
+
+    A selector may also name rows it judges to be label noise in ``noise_positions_``; the
+    Augmenter drops those from the training rows when the selector's ``drop_noise`` is on.
     """
 
     name: ClassVar[str] = "selector"
 
-    def select(self, result: HardnessResult, y: Any) -> np.ndarray:
-        """Positions of the selected rows, sorted ascending."""
+    def select(self, result: HardnessResult, y: Any, X: Any = None) -> np.ndarray:
+        """Positions of the selected rows, sorted ascending (``X``: the training features, for
+        selectors that look at neighbourhoods)."""
         y_arr = np.asarray(y).ravel()
         if len(y_arr) != len(result):
             raise ValueError(f"{len(y_arr)} labels for {len(result)} hardness scores.")
         self._check_params()
-        picked = np.unique(np.asarray(self._select(result.scores, y_arr), dtype=np.int64))
+        self.noise_positions_ = np.empty(0, dtype=np.int64)
+        picked = np.unique(np.asarray(self._choose(result, y_arr, X), dtype=np.int64))
         if len(picked) == 0:
             raise ValueError(f"{type(self).__name__} selected no rows out of {len(y_arr)}; loosen its parameters.")
         return picked
 
     def _check_params(self) -> None:
         pass
+
+    def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
+        return self._select(result.scores, y)
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
