@@ -17,8 +17,14 @@ SPEC = {
     "experiment": {"name": "t", "seeds": 2},
     "datasets": [{"name": "breast_cancer", "train_size": [120]}],
     "strategies": [
-        {"name": "hard+copula", "selector": "hardest", "selector_params": {"fraction": 0.2}, "budget": ["1x", 0.3]},
-        {"name": "all+dup", "selector": "all", "generator": "random_oversampling", "budget": 0.2},
+        {
+            "name": "hard+copula",
+            "selector": "hardest",
+            "selector_params": {"fraction": 0.2},
+            "budget": ["1x", 0.3, 0.6],
+            "compare_to": "all+dup",
+        },
+        {"name": "all+dup", "selector": "all", "generator": "random_oversampling", "budget": 0.3},
     ],
 }
 
@@ -32,7 +38,10 @@ def test_spec_lists_every_problem_at_once() -> None:
     bad = {
         "experiment": {"seeds": [-1], "models": ["lightgbn"]},
         "datasets": [{"train_size": ["lots"]}],
-        "strategies": [{"name": "baseline", "generator": "gan"}, {"name": "x", "selector_params": {"fractoin": 0.2}}],
+        "strategies": [
+            {"name": "baseline", "generator": "gan"},
+            {"name": "x", "selector_params": {"fractoin": 0.2}, "compare_to": "y", "fit_on": "everything"},
+        ],
     }
     with pytest.raises(SchemaError) as err:
         load_spec(bad)
@@ -45,13 +54,15 @@ def test_spec_lists_every_problem_at_once() -> None:
         "'baseline' is reserved",
         "unknown generator 'gan'",
         "has no parameter 'fractoin'",
+        "compare_to: 'y' is not the name of another strategy",
+        "'everything' is not 'selected' or 'all'",
     ):
         assert part in text
 
 
 def test_grid_has_paired_baselines_and_stable_ids() -> None:
     cells = load_spec(SPEC).cells()
-    assert len(cells) == 2 * (1 + 3)  # seeds x (baseline + 2 budgets + 1)
+    assert len(cells) == 2 * (1 + 4)  # seeds x (baseline + 3 budgets + 1)
     assert [c.cell_id for c in cells] == [c.cell_id for c in load_spec(SPEC).cells()]
     assert len({c.cell_id for c in cells}) == len(cells)
 
@@ -132,3 +143,19 @@ def test_experiment_folder_report(tmp_path, capsys) -> None:
     assert main(["report", str(tmp_path / "res")]) == 0
     page = (tmp_path / "res" / "report.html").read_text()
     assert "hard+copula" in page and "utility against the synthetic budget" in page and "Holm" in page
+    assert "Against the compared strategy" in page and "Scaling law" in page
+
+
+def test_against_reference_pairs_by_seed_and_budget(tmp_path) -> None:
+    results = run_experiment(SPEC, tmp_path / "res")
+    spec = load_spec(SPEC)
+    vs = analyze(results, reference=spec.references)
+    assert set(vs.strategy) == {"hard+copula"} and set(vs.reference) == {"all+dup"}
+    assert set(vs.budget) == {"0.3"}  # the only budget both strategies share
+    row = vs[vs.metric == "roc_auc"].iloc[0]
+    auc = results[results.metric == "roc_auc"]
+    treat = auc[(auc.strategy == "hard+copula") & (auc.budget == "0.3")].set_index("seed").value
+    ref = auc[auc.strategy == "all+dup"].set_index("seed").value
+    assert row.mean_diff == pytest.approx((treat - ref.loc[treat.index]).mean())
+    runs = (tmp_path / "res" / "runs.jsonl").read_text().splitlines()
+    assert len(runs) == 1 and '"overhead_share"' in runs[0]

@@ -71,15 +71,26 @@ def test_copula_keeps_a_strong_correlation() -> None:
     assert np.corrcoef(rows["x"], rows["z"])[0, 1] == pytest.approx(real, abs=0.03)
 
 
-def test_smote_needs_k_plus_one_rows_per_class() -> None:
+def test_smote_small_classes_adapt_or_raise() -> None:
     table, target = contract_table()
     few = pd.concat([table[table[target] == "good"], table[table[target] == "bad"].head(3)])
-    gen = SMOTEGenerator(k_neighbors=5, random_state=0).fit(few, target=target)
+    strict = SMOTEGenerator(k_neighbors=5, small_classes="error", random_state=0).fit(few, target=target)
     with pytest.raises(
         DataError, match=r"Class 'bad' has 3 rows; SMOTE\(k_neighbors=5\) needs at least 6. Lower k_neighbors"
     ):
-        gen.sample(10, conditions={target: "bad"})
-    assert len(gen.sample(10, conditions={target: "good"})) == 10
+        strict.sample(10, conditions={target: "bad"})
+    assert len(strict.sample(10, conditions={target: "good"})) == 10
+    # adapting: the 3 rows interpolate among themselves, so every number stays in their range
+    rows = SMOTEGenerator(k_neighbors=5, random_state=0).fit(few, target=target).sample(50, conditions={target: "bad"})
+    bad = few[few[target] == "bad"]
+    for col in bad.select_dtypes("number").columns:
+        assert rows[col].dropna().between(bad[col].min() - 1e-9, bad[col].max() + 1e-9).all()
+    # a class of one row can only be copied
+    one = pd.concat([table[table[target] == "good"], table[table[target] == "bad"].head(1)])
+    copies = SMOTEGenerator(random_state=0).fit(one, target=target).sample(4, conditions={target: "bad"})
+    numeric = one.select_dtypes("number").columns
+    expected = one[one[target] == "bad"][numeric].to_numpy()
+    np.testing.assert_allclose(copies[numeric].to_numpy(dtype=float), np.repeat(expected, 4, axis=0).astype(float))
 
 
 def test_smote_rows_interpolate_within_the_class() -> None:

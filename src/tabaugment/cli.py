@@ -596,6 +596,16 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     table = analyze(results)
     write_text_atomic(Path(args.out) / "analysis.csv", table.to_csv(index=False))
     print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
+    if spec.references:
+        vs_ref = analyze(results, reference=spec.references)
+        write_text_atomic(Path(args.out) / "analysis_vs_reference.csv", vs_ref.to_csv(index=False))
+        part = vs_ref[vs_ref.metric == args.metric] if len(vs_ref) else vs_ref
+        if len(part):
+            counts = part.verdict.value_counts()
+            print(
+                f"against their compare_to strategies ({args.metric}): {counts.get('win', 0)} wins, "
+                f"{counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses; see analysis_vs_reference.csv"
+            )
     shown = table[table.metric == args.metric] if len(table) else table
     if len(shown):
         cols = [c for c in SUMMARY_COLUMNS if c not in ("ci_low", "ci_high")]
@@ -605,6 +615,14 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
             f"\n{args.metric}: {counts.get('win', 0)} wins, {counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses "
             "(Holm-corrected paired t-test, alpha 0.05)"
         )
+    from tabaugment.experiment.scaling import scaling_table
+
+    fits = scaling_table(results, metric=args.metric) if len(results) else results
+    if len(fits):
+        write_text_atomic(Path(args.out) / "scaling.csv", fits.to_csv(index=False))
+        print("\nscaling law, best synthetic rows within the tried range:")
+        keep = ["dataset", "train_size", "model", "strategy", "best_synthetic_rows", "best_rows_low", "best_rows_high"]
+        print(fits[[*keep, "fitted_gain", "r2"]].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"wrote {Path(args.out) / 'analysis.csv'}")
     return 0
 

@@ -64,7 +64,9 @@ class Augmenter(BaseEstimator):
 
     Parameters
     ----------
-    hardness : a hardness method name (``"knn_shapley"``, ``"random"``) or instance.
+    hardness : a hardness method name (``"knn_shapley"``, ``"random"``) or instance, or the
+        :class:`~tabaugment.hardness.HardnessResult` of an earlier scoring of the same rows
+        (score once, then try several selectors or generators).
     selector : a selector name (``"hardest"``, ``"hardest_per_class"``, ``"minority"``,
         ``"hardest_minority"``, ``"threshold"``, ``"random"``, ``"all"``) or instance.
     generator : a generator name (``"gaussian_copula"``, ``"smote"``, ``"random_oversampling"``)
@@ -146,9 +148,17 @@ class Augmenter(BaseEstimator):
             X_val, y_val = vframe[X.columns], vframe[target].to_numpy()
 
         t0 = time.perf_counter()
-        hardness = _with_seed(resolve("hardness", self.hardness), seeds["hardness"], self.progress)
-        hardness.fit(X, y, X_val=X_val, y_val=y_val)
-        result = hardness.result_
+        if isinstance(self.hardness, HardnessResult):
+            hardness, result = None, self.hardness
+            if len(result) != len(frame) or not result.index.equals(frame.index):
+                raise ValueError(
+                    f"The given HardnessResult scores {len(result)} rows that are not the {len(frame)} rows of this "
+                    "table (row ids differ); score this table, or pass a hardness method instead."
+                )
+        else:
+            hardness = _with_seed(resolve("hardness", self.hardness), seeds["hardness"], self.progress)
+            hardness.fit(X, y, X_val=X_val, y_val=y_val)
+            result = hardness.result_
         timings["hardness_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -5,6 +5,10 @@ with the baseline cells of the same seeds: mean difference, 95% bootstrap interv
 t-test p-value, and the Holm-corrected p-value over the strategies compared in that group. A
 strategy *wins* when its Holm p < ``alpha`` and it is better (by the metric's direction),
 *loses* when significantly worse, else *ties*.
+
+With ``reference={strategy: other strategy}`` each strategy is compared with its reference
+instead (e.g. a targeted strategy with the same generator on all rows, at the same budget);
+the columns then read ``baseline_*`` for the reference's values and ``reference`` names it.
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ def holm(pvalues: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def analyze(results: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
-    """One row per group x strategy x budget: paired comparison with the baseline."""
+def analyze(results: pd.DataFrame, *, alpha: float = 0.05, reference: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per group x strategy x budget: paired comparison with the baseline (or with
+    each strategy's ``reference`` strategy at the same budget)."""
     if results.empty:
         return pd.DataFrame()
     rows = []
@@ -59,12 +64,20 @@ def analyze(results: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
         others = part[part.strategy != "baseline"]
         group_rows = []
         for (strategy, budget), sp in others.groupby(["strategy", "budget"], sort=True):
+            if reference is not None:
+                if strategy not in reference:
+                    continue
+                ref = others[(others.strategy == reference[strategy]) & (others.budget == budget)]
+                base = ref.set_index("seed")["value"]
             treat = sp.set_index("seed")["value"]
             seeds = base.index.intersection(treat.index)
             if len(seeds) < 2:
                 continue
             stats = paired_comparison(base.loc[seeds].to_numpy(), treat.loc[seeds].to_numpy())
-            group_rows.append({**dict(zip(GROUP, key)), "strategy": strategy, "budget": budget, **stats})
+            row = {**dict(zip(GROUP, key)), "strategy": strategy, "budget": budget, **stats}
+            if reference is not None:
+                row["reference"] = reference[strategy]
+            group_rows.append(row)
         if not group_rows:
             continue
         adj = holm(np.array([r["p_ttest"] for r in group_rows]))

@@ -55,6 +55,48 @@ def _dataset(key: str) -> Any:
     return load_dataset(desc["name"], root=desc.get("root"))
 
 
+@functools.lru_cache(maxsize=4)
+def _split(dataset_key: str, train_size: Any, seed: int, test_size: float, validation_size: float) -> Any:
+    """The split of one (dataset, train size, seed), kept while consecutive jobs share it."""
+    from tabaugment.data import split_table
+
+    ds = _dataset(dataset_key)
+    return split_table(
+        ds.table,
+        ds.schema,
+        test=ds.test,
+        test_size=test_size,
+        validation_size=validation_size,
+        train_size=None if train_size == "full" else train_size,
+        random_state=seed,
+    )
+
+
+_HARDNESS_CACHE: dict[str, Any] = {}
+
+
+def _hardness(key: str, st: dict[str, Any], seed: int, split: Any, target: str) -> tuple[Any, float, bool]:
+    """The hardness scores of one split, shared by the strategies that use the same method
+    (kept for the few most recent splits); returns them, the seconds they took to compute, and
+    whether this call computed them."""
+    from tabaugment._registry import get_class
+
+    if key in _HARDNESS_CACHE:
+        return (*_HARDNESS_CACHE[key], False)
+    t0 = time.perf_counter()
+    method = get_class("hardness", st.get("hardness", "knn_shapley"))(**st.get("hardness_params", {}))
+    if "random_state" in method.get_params() and method.get_params()["random_state"] is None:
+        method.set_params(random_state=seed)
+    train, val = split.train, split.validation
+    X_val = val.drop(columns=[target]) if val is not None else None
+    y_val = val[target].to_numpy() if val is not None else None
+    method.fit(train.drop(columns=[target]), train[target].to_numpy(), X_val=X_val, y_val=y_val)
+    if len(_HARDNESS_CACHE) >= 16:
+        _HARDNESS_CACHE.pop(next(iter(_HARDNESS_CACHE)))
+    _HARDNESS_CACHE[key] = (method.result_, time.perf_counter() - t0)
+    return (*_HARDNESS_CACHE[key], True)
+
+
 def job_key(cell: Cell) -> str:
     """What the cells of one job share: everything but the downstream model and the budget."""
     desc = cell.describe()
@@ -69,27 +111,18 @@ def run_job(cells: list[Cell], store_folder: str, test_size: float, validation_s
     Returns the job's work and overhead seconds for the run log.
     """
     from tabaugment.augment import Augmenter
-    from tabaugment.data import split_table
     from tabaugment.evaluation import make_model, score_predictions
 
     t_start = time.perf_counter()
     first = cells[0]
-    ds = _dataset(json.dumps(first.dataset, sort_keys=True))
+    dataset_key = json.dumps(first.dataset, sort_keys=True)
+    ds = _dataset(dataset_key)
     # split and model seeds depend on (dataset, train size, seed) only: a strategy cell and its
     # baseline cell share them, so their scores pair up
     pair = json.dumps({"d": first.dataset, "n": first.train_size}, sort_keys=True, default=str)
     key = job_key(first)
     seeds = spawn_seeds(first.seed, [f"split|{pair}", f"model|{pair}", f"augment|{key}"])
-    size = None if first.train_size == "full" else first.train_size
-    split = split_table(
-        ds.table,
-        ds.schema,
-        test=ds.test,
-        test_size=test_size,
-        validation_size=validation_size,
-        train_size=size,
-        random_state=seeds[f"split|{pair}"],
-    )
+    split = _split(dataset_key, first.train_size, seeds[f"split|{pair}"], test_size, validation_size)
     target = ds.schema.target
     feats = list(ds.schema.features)
     y_test = ds.schema.encode_target(split.test[target])
@@ -102,8 +135,12 @@ def run_job(cells: list[Cell], store_folder: str, test_size: float, validation_s
         st = first.strategy
         from tabaugment._registry import get_class
 
+        # hardness depends only on the split and the method, so strategies share it
+        hdesc = json.dumps({"h": st.get("hardness", "knn_shapley"), "p": st.get("hardness_params", {})}, sort_keys=True)
+        hseed = spawn_seeds(first.seed, [f"hardness|{pair}|{hdesc}"])[f"hardness|{pair}|{hdesc}"]
+        scores, hardness_s, computed = _hardness(f"{pair}|{first.seed}|{hdesc}", st, hseed, split, target)
         aug = Augmenter(
-            hardness=get_class("hardness", st.get("hardness", "knn_shapley"))(**st.get("hardness_params", {})),
+            hardness=scores,
             selector=get_class("selectors", st.get("selector", "hardest"))(**st.get("selector_params", {})),
             generator=get_class("generators", st.get("generator", "gaussian_copula"))(**st.get("generator_params", {})),
             budget=first.budget,
@@ -113,8 +150,13 @@ def run_job(cells: list[Cell], store_folder: str, test_size: float, validation_s
         )
         aug.fit(split.train, target, validation=split.validation)
         fit_timings = dict(aug.timings_)
-    work = sum(fit_timings.values())
-    overhead = time.perf_counter() - t_start - work
+        fit_work = sum(fit_timings.values()) + (hardness_s if computed else 0.0)
+        # each cell records the hardness computation's seconds, whether this job computed or reused it
+        fit_timings["hardness_s"] = hardness_s
+    else:
+        fit_work = 0.0
+    work = fit_work
+    overhead = time.perf_counter() - t_start - fit_work
     for group in by_budget.values():
         t0 = time.perf_counter()
         train = split.train

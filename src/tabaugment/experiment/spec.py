@@ -18,6 +18,8 @@ selector_params = { fraction = 0.2 }
 generator = "gaussian_copula"
 generator_params = {}
 budget = ["1x", 0.1]                  # one or a list; each value is its own grid cell
+fit_on = "selected"                   # or "all": fit on every row, sample the selected region
+compare_to = "all+copula"             # optional: also compare with this strategy, paired by seed
 ```
 
 Every dataset x train size x model x seed also gets a ``baseline`` cell (no augmentation), so
@@ -82,6 +84,11 @@ class ExperimentSpec:
     strategies: list[dict[str, Any]]
     test_size: float = 0.2
     validation_size: float = 0.2
+
+    @property
+    def references(self) -> dict[str, str]:
+        """``{strategy: the strategy it is compared with}`` from the strategies' ``compare_to``."""
+        return {st["name"]: st["compare_to"] for st in self.strategies if st.get("compare_to")}
 
     def cells(self) -> list[Cell]:
         out = []
@@ -186,6 +193,11 @@ def _validate(data: dict[str, Any]) -> ExperimentSpec:
                         problems.append(
                             f"{where}.{key}_params: {value} has no parameter {p!r}; it has {sorted(valid)}."
                         )
+        if st.get("fit_on", "selected") not in ("selected", "all"):
+            problems.append(f"{where}.fit_on: {st['fit_on']!r} is not 'selected' or 'all'.")
+        ref = st.get("compare_to")
+        if ref is not None and (ref not in names or ref == st.get("name")):
+            problems.append(f"{where}.compare_to: {ref!r} is not the name of another strategy of this spec.")
     if problems:
         raise SchemaError(problems)
     return ExperimentSpec(

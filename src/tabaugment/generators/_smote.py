@@ -2,8 +2,10 @@
 
 The variant follows the columns: all numerical -> SMOTE, mixed -> SMOTE-NC, all categorical
 -> SMOTE-N. New rows of a class interpolate between a row of that class and one of its
-``k_neighbors`` nearest neighbours of the same class, so each class needs at least
-``k_neighbors + 1`` fitted rows.
+``k_neighbors`` nearest neighbours of the same class. A class with fewer than
+``k_neighbors + 1`` fitted rows (common in a small hard region) interpolates with all its
+other rows instead (``small_classes="adapt"``, logged) or raises (``"error"``); a class of one
+row can only be copied.
 
 Missing values: SMOTE cannot interpolate NaN. A missing category is treated as a category of
 its own; a missing number is imputed with the class median for the interpolation, and the
@@ -12,6 +14,7 @@ new rows then get missing values at the class's missing rate of that column.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,8 @@ from tabaugment.generators.base import BaseGenerator, allocate
 
 __all__ = ["SMOTEGenerator"]
 
+logger = logging.getLogger(__name__)
+
 
 class SMOTEGenerator(BaseGenerator):
     """Synthetic minority oversampling (Chawla et al. 2002) per class, via imbalanced-learn.
@@ -31,20 +36,31 @@ class SMOTEGenerator(BaseGenerator):
     ----------
     k_neighbors : neighbours to interpolate with (imbalanced-learn's default 5).
     kind : ``"auto"`` (by column types), ``"smote"``, ``"smotenc"`` or ``"smoten"``.
+    small_classes : ``"adapt"`` lowers ``k_neighbors`` for a class with too few rows (a class
+        of one row is copied); ``"error"`` refuses such a class.
     random_state : seed.
     """
 
     name = "smote"
     conditionable = "target"
 
-    def __init__(self, *, k_neighbors: int = 5, kind: str = "auto", random_state: RandomState = None) -> None:
+    def __init__(
+        self,
+        *,
+        k_neighbors: int = 5,
+        kind: str = "auto",
+        small_classes: str = "adapt",
+        random_state: RandomState = None,
+    ) -> None:
         self.k_neighbors = k_neighbors
         self.kind = kind
+        self.small_classes = small_classes
         self.random_state = random_state
 
     def _check_params(self) -> None:
         check_int(self.k_neighbors, "k_neighbors", type(self).__name__)
         check_one_of(self.kind, "kind", type(self).__name__, ("auto", "smote", "smotenc", "smoten"))
+        check_one_of(self.small_classes, "small_classes", type(self).__name__, ("adapt", "error"))
 
     def _fit(self, num: np.ndarray, codes: np.ndarray) -> None:
         t = self.target_index
@@ -67,14 +83,14 @@ class SMOTEGenerator(BaseGenerator):
         labels = codes[:, t]
         counts = np.bincount(labels[labels >= 0], minlength=len(self.spec_.categories[self.spec_.target]))
         self.class_counts_ = counts
-        if counts.max() < self.k_neighbors + 1:
+        if self.small_classes == "error" and counts.max() < self.k_neighbors + 1:
             raise DataError(self._too_few_message(int(counts.argmax()), int(counts.max())))
 
     def _too_few_message(self, code: int, count: int) -> str:
         label = self.spec_.categories[self.spec_.target][code]
         return (
             f"Class {label!r} has {count} rows; SMOTE(k_neighbors={self.k_neighbors}) needs at least "
-            f"{self.k_neighbors + 1}. Lower k_neighbors or choose another generator."
+            f"{self.k_neighbors + 1}. Lower k_neighbors, set small_classes='adapt' or choose another generator."
         )
 
     def _has_rows(self, column: int, code: int) -> bool:
@@ -103,9 +119,17 @@ class SMOTEGenerator(BaseGenerator):
 
         t = self.target_index
         count = int(self.class_counts_[code])
-        if count < self.k_neighbors + 1:
-            raise DataError(self._too_few_message(code, count))
+        k_neighbors = self.k_neighbors
         rows = np.flatnonzero(self.codes_[:, t] == code)
+        if count < k_neighbors + 1:
+            if self.small_classes == "error":
+                raise DataError(self._too_few_message(code, count))
+            k_neighbors = count - 1
+            label = self.spec_.categories[self.spec_.target][code]
+            logger.info("class %r has %d rows: SMOTE uses k_neighbors=%d", label, count, k_neighbors)
+            if k_neighbors == 0:  # one row: nothing to interpolate with, so copy it
+                out_num = np.repeat(self.num_[rows], n, axis=0)
+                return out_num, np.repeat(self.codes_[rows], n, axis=0)
         num = self.num_[rows].copy()
         feats = [j for j in range(self.codes_.shape[1]) if j != t]
         cats = self.codes_[rows][:, feats]
@@ -123,14 +147,14 @@ class SMOTEGenerator(BaseGenerator):
         strategy = {1: len(X) + n}
         p = num.shape[1]
         if self.kind_ == "smote":
-            sampler = SMOTE(sampling_strategy=strategy, k_neighbors=self.k_neighbors, random_state=seed)
+            sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k_neighbors, random_state=seed)
         elif self.kind_ == "smoten":
-            sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=self.k_neighbors, random_state=seed)
+            sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=k_neighbors, random_state=seed)
         else:
             sampler = SMOTENC(
                 categorical_features=list(range(p, X.shape[1])),
                 sampling_strategy=strategy,
-                k_neighbors=self.k_neighbors,
+                k_neighbors=k_neighbors,
                 random_state=seed,
             )
         X_res, _ = sampler.fit_resample(X_fit, y_fit)
