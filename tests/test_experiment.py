@@ -99,18 +99,25 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path) -> None:
     pd.testing.assert_frame_equal(_sorted(resumed), _sorted(fresh))
 
 
-def test_serial_and_dask_runs_agree(tmp_path) -> None:
+def test_serial_processes_and_dask_runs_agree(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
     from joblib import parallel_config
 
     serial = run_experiment(SPEC, tmp_path / "serial")
+    # a cluster the caller connected to ...
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster),
         parallel_config(backend="dask"),
     ):
-        on_dask = run_experiment(SPEC, tmp_path / "dask", n_jobs=2)
+        on_dask = run_experiment(SPEC, tmp_path / "dask", n_jobs=2, backend="dask")
     pd.testing.assert_frame_equal(_sorted(serial), _sorted(on_dask))
+    # ... and the local cluster backend="dask" starts by itself
+    own = run_experiment(SPEC, tmp_path / "own", n_jobs=2, backend="dask")
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(own))
+    # and the default backend, two local worker processes
+    procs = run_experiment(SPEC, tmp_path / "procs", n_jobs=2)
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(procs))
     table = analyze(serial)
     assert set(table.strategy) == {"hard+copula", "all+dup"}
     assert table.p_holm.ge(table.p_ttest - 1e-12).all()
@@ -159,3 +166,15 @@ def test_against_reference_pairs_by_seed_and_budget(tmp_path) -> None:
     assert row.mean_diff == pytest.approx((treat - ref.loc[treat.index]).mean())
     runs = (tmp_path / "res" / "runs.jsonl").read_text().splitlines()
     assert len(runs) == 1 and '"overhead_share"' in runs[0]
+
+
+def test_serial_and_ray_runs_agree(tmp_path) -> None:
+    pytest.importorskip("ray", reason="the Ray backend is optional: pip install 'tabaugment[ray]'")
+    serial = run_experiment(SPEC, tmp_path / "serial")
+    on_ray = run_experiment(SPEC, tmp_path / "ray", n_jobs=2, backend="ray")
+    pd.testing.assert_frame_equal(_sorted(serial), _sorted(on_ray))
+
+
+def test_unknown_backend_is_named() -> None:
+    with pytest.raises(ValueError, match="Unknown backend 'spark'; choose from processes, joblib, dask, ray"):
+        run_experiment(SPEC, "unused", backend="spark")

@@ -258,7 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", help="experiment spec (TOML)")
     p.add_argument("--out", required=True, help="results folder (one Parquet file per finished cell)")
-    p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel (joblib; a Dask backend plugs in)")
+    p.add_argument("--n-jobs", type=int, default=1, help="jobs in parallel")
+    p.add_argument(
+        "--backend",
+        choices=["processes", "joblib", "dask", "ray"],
+        default="processes",
+        help="where parallel jobs run: local worker processes (default), joblib's configuration, a Dask "
+        "cluster (the scheduler in DASK_SCHEDULER_ADDRESS, else a local one) or Ray (a running cluster, else a local one)",
+    )
     p.add_argument("--metric", default="roc_auc", help="metric to print (all are stored; default roc_auc)")
 
     p = sub.add_parser(
@@ -592,7 +599,7 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     spec = load_spec(args.spec)
     n_cells = len(spec.cells())
     before = len(ResultStore(args.out).done())
-    results = run_experiment(spec, args.out, n_jobs=args.n_jobs, progress=progress)
+    results = run_experiment(spec, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress)
     table = analyze(results)
     write_text_atomic(Path(args.out) / "analysis.csv", table.to_csv(index=False))
     print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")

@@ -6,9 +6,11 @@ seed depends on the cell without its model and budget, so the cells that differ 
 downstream model or the synthetic budget share one fitted generator (a *job*): the runner
 fits it once, samples each budget from it, and trains every model on the same augmented
 table. Budget curves therefore compare more or fewer rows from one generator. Results therefore do not depend on the order or the
-parallelism of the jobs. Jobs run through joblib (``n_jobs``): ``backend="dask"`` runs them
-on the current Dask client (or a local cluster), ``backend="ray"`` on Ray; every worker
-writes its own finished cells to the store.
+parallelism of the jobs. Jobs run in ``n_jobs`` local worker processes that live for the
+whole run (so each loads a dataset once), or with ``backend="dask"`` on the current Dask
+client (or a local cluster), ``backend="ray"`` on Ray, or ``backend="joblib"`` through
+whatever ``joblib.parallel_config`` sets; every worker writes its own finished cells to the
+store.
 
 Each run appends a line to ``runs.jsonl`` in the results folder: wall time, the seconds
 spent in the cells' own work (hardness, selection, generator fit, sampling, model training
@@ -37,7 +39,7 @@ from tabaugment.experiment.store import ResultStore
 __all__ = ["BACKENDS", "run_experiment"]
 
 #: Parallel backends of :func:`run_experiment`.
-BACKENDS = ("loky", "dask", "ray")
+BACKENDS = ("processes", "joblib", "dask", "ray")
 WORK_TIMINGS = ("hardness_s", "selection_s", "generator_fit_s", "sample_s", "model_s")
 
 
@@ -209,43 +211,34 @@ def run_job(cells: list[Cell], store_folder: str, test_size: float, validation_s
 def _backend(name: str, n_jobs: int) -> Iterator[None]:
     from joblib import parallel_config
 
-    if name == "loky":
+    if name == "joblib":
         yield
         return
     if name == "dask":
-        from tabaugment._optional import require
+        from tabaugment._optional import import_optional
 
-        distributed = require("distributed", extra="dask", purpose="the Dask backend")
+        distributed = import_optional("distributed", extra="dask", purpose="the Dask backend")
+        import os
+
         try:
             distributed.get_client()
+            have_client = True
+        except ValueError:
+            have_client = False
+        address = os.environ.get("DASK_SCHEDULER_ADDRESS")
+        if have_client:
             with parallel_config(backend="dask"):
                 yield
-            return
-        except ValueError:  # no client yet: start a local cluster for this run
-            pass
-        with (
-            distributed.LocalCluster(n_workers=n_jobs, threads_per_worker=1, dashboard_address=None) as cluster,
-            distributed.Client(cluster),
-            parallel_config(backend="dask"),
-        ):
-            yield
-        return
-    if name == "ray":
-        from tabaugment._optional import require
-
-        ray = require("ray", extra="ray", purpose="the Ray backend")
-        from ray.util.joblib import register_ray
-
-        register_ray()
-        started = not ray.is_initialized()
-        if started:
-            ray.init(num_cpus=n_jobs, include_dashboard=False, log_to_driver=False)
-        try:
-            with parallel_config(backend="ray"):
+        elif address:
+            with distributed.Client(address), parallel_config(backend="dask"):
                 yield
-        finally:
-            if started:
-                ray.shutdown()
+        else:  # no cluster given: a local one for this run
+            with (
+                distributed.LocalCluster(n_workers=n_jobs, threads_per_worker=1, dashboard_address=None) as cluster,
+                distributed.Client(cluster),
+                parallel_config(backend="dask"),
+            ):
+                yield
         return
     raise ValueError(f"Unknown backend {name!r}; choose from {', '.join(BACKENDS)}.")
 
@@ -255,17 +248,17 @@ def run_experiment(
     folder: str | Path,
     *,
     n_jobs: int = 1,
-    backend: str | None = None,
+    backend: str = "processes",
     progress: bool = False,
 ) -> pd.DataFrame:
     """Run the cells of ``spec`` that ``folder`` does not hold yet; return every stored row.
 
-    ``backend`` is ``None`` (joblib's current configuration: processes by default, or
-    whatever ``joblib.parallel_config`` set), ``"loky"``, ``"dask"`` or ``"ray"``.
+    ``backend`` is ``"processes"`` (the default: ``n_jobs`` local worker processes),
+    ``"joblib"`` (joblib's current ``parallel_config``), ``"dask"`` or ``"ray"``.
     """
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
-    if backend is not None and backend not in BACKENDS:
+    if backend not in BACKENDS:
         raise ValueError(f"Unknown backend {backend!r}; choose from {', '.join(BACKENDS)}.")
     store = ResultStore(folder)
     store.write_spec(
@@ -288,14 +281,22 @@ def run_experiment(
     logs: list[dict[str, float]] = []
     with progress_bar(progress, total=len(cells), desc=spec.name, unit="cells") as bar:
         bar.update(len(cells) - sum(len(j) for j in todo))
-        if n_jobs == 1 and backend in (None, "loky"):
+        if n_jobs == 1 and backend == "processes":
             for job in todo:
                 logs.append(run_job(job, str(folder), spec.test_size, spec.validation_size))
                 bar.update(len(job))
+        elif todo and backend == "processes":
+            for log in _run_in_processes(todo, str(folder), spec.test_size, spec.validation_size, n_jobs):
+                logs.append(log)
+                bar.update(int(log["cells"]))
+        elif todo and backend == "ray":
+            for log in _run_on_ray(todo, str(folder), spec.test_size, spec.validation_size, n_jobs):
+                logs.append(log)
+                bar.update(int(log["cells"]))
         elif todo:
             from joblib import Parallel, delayed
 
-            with _backend(backend or "loky", n_jobs):
+            with _backend(backend, n_jobs):
                 calls = (delayed(run_job)(j, str(folder), spec.test_size, spec.validation_size) for j in todo)
                 for log in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(calls):
                     logs.append(log)
@@ -305,7 +306,59 @@ def run_experiment(
     return store.load()
 
 
-def _log_run(store: ResultStore, logs: list[dict[str, float]], wall: float, n_jobs: int, backend: str | None) -> None:
+def _run_in_processes(
+    todo: list[list[Cell]], folder: str, test_size: float, validation_size: float, n_jobs: int
+) -> Iterator[dict[str, float]]:
+    """Jobs in ``n_jobs`` worker processes that persist for the run, yielded as they finish.
+
+    Workers keep their dataset, split and hardness caches between jobs (loky, joblib's
+    default, restarts workers whose memory grew, which here meant reloading the data for
+    nearly every job).
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+        # keep a few jobs queued per worker, in grid order, so workers reuse their caches
+        queue = iter(todo)
+        pending = set()
+        for job in queue:
+            pending.add(pool.submit(run_job, job, folder, test_size, validation_size))
+            if len(pending) >= 2 * n_jobs:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(run_job, nxt, folder, test_size, validation_size))
+
+
+def _run_on_ray(
+    todo: list[list[Cell]], folder: str, test_size: float, validation_size: float, n_jobs: int
+) -> Iterator[dict[str, float]]:
+    """Jobs as Ray tasks (on the connected cluster, or a local one of ``n_jobs`` CPUs), yielded
+    as they finish."""
+    from tabaugment._optional import import_optional
+
+    ray = import_optional("ray", extra="ray", purpose="the Ray backend")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=n_jobs, include_dashboard=False, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=1)(run_job)
+        pending = [task.remote(job, folder, test_size, validation_size) for job in todo]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _log_run(store: ResultStore, logs: list[dict[str, float]], wall: float, n_jobs: int, backend: str) -> None:
     import os
     import platform
 
@@ -316,7 +369,7 @@ def _log_run(store: ResultStore, logs: list[dict[str, float]], wall: float, n_jo
         "jobs": len(logs),
         "cells": int(sum(x["cells"] for x in logs)),
         "n_jobs": n_jobs,
-        "backend": backend or "joblib default",
+        "backend": backend,
         "wall_s": round(wall, 2),
         "work_s": round(work, 2),
         "in_job_overhead_s": round(overhead, 2),
