@@ -29,11 +29,16 @@ class ResultStore:
             return set()
         return {p.stem for p in self.cells.glob("*.parquet")}
 
-    def write(self, cell_id: str, rows: pd.DataFrame) -> None:
-        """Store one finished cell (atomically: the file appears whole or not at all)."""
+    def write(self, cell_id: str, rows: pd.DataFrame | dict[str, list]) -> None:
+        """Store one finished cell (atomically: the file appears whole or not at all); ``rows``
+        is a frame or a dict of equal-length columns."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         self.cells.mkdir(parents=True, exist_ok=True)
+        table = pa.table(rows) if isinstance(rows, dict) else pa.Table.from_pandas(rows, preserve_index=False)
         with atomic_path(self.cells / f"{cell_id}.parquet") as tmp:
-            rows.to_parquet(tmp, index=False)
+            pq.write_table(table, tmp, compression="none")
 
     def write_spec(self, spec: dict) -> None:
         from tabaugment._io import write_text_atomic
