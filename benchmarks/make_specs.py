@@ -63,7 +63,7 @@ def targeting() -> None:
             if gparams:
                 st["generator_params"] = gparams
             st.update(extra)
-            st["budget"] = 1.0
+            st["budget"] = [1.0, 0.2]
             if sname != "all":
                 st["compare_to"] = f"all+{gname}"
             strategies.append(st)
@@ -71,7 +71,8 @@ def targeting() -> None:
         "targeting",
         """
 Issue 8: does targeting beat non-targeted augmentation at an equal budget, and which selection?
-Every selector x generator, synthetic rows = 100% of the training rows, hardness = exact
+Every selector x generator, synthetic rows = 100% and 20% of the training rows (one fitted
+generator per seed, sampled at both budgets), hardness = exact
 KNN-Shapley (K = 10) against the validation split, LightGBM, 10 seeds, 500 and 2,000 training
 rows. Each targeted strategy is compared with the same generator on all rows (compare_to) and
 with no augmentation (baseline), Holm-corrected within each dataset x size.
