@@ -19,6 +19,7 @@ _TEST_PARAMS: dict[str, dict] = {
     "tvae": {"epochs": 1},
     "ctgan": {"epochs": 1},
     "diffusion": {"epochs": 1, "steps": 5},
+    "tabular_gpt": {"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2},
 }
 
 

@@ -47,6 +47,7 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "tvae": "tabaugment.generators._tvae:TVAE",
         "ctgan": "tabaugment.generators._ctgan:CTGAN",
         "diffusion": "tabaugment.generators._diffusion:TabularDiffusion",
+        "tabular_gpt": "tabaugment.generators._tabular_gpt:TabularGPT",
     },
 }
 

@@ -1,0 +1,378 @@
+"""A small GPT trained from scratch on rows written as column tokens (REaLTabFormer style).
+
+Tokenisation is column-aware: every column owns a slice of the vocabulary, one token per
+category (plus one for "missing") or per quantile bin of a numerical column (plus
+"missing"). A row is the sequence ``BOS, label, column 1, ..., column p`` in a fixed order,
+label first. The model is a decoder-only transformer (pre-norm blocks, causal attention,
+learned positions) trained with cross-entropy on each next token.
+
+Decoding is constrained, so every sampled row parses: at step ``k`` only the tokens of column
+``k`` that occurred in training can be drawn, so no column is skipped, repeated or given an
+unseen category. The label is the first token and is forced when sampling a class, which
+makes conditioning exact. A numerical token is turned back into a value by drawing one of
+the training values that fell into its bin (marginals, integer columns and spikes such as
+zeros survive; the value comes from the column, not from the same row). Sampling runs with a
+key/value cache: each step attends to the cached keys instead of re-reading the prefix.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from tabaugment._random import RandomState
+from tabaugment._validation import check_int
+from tabaugment.generators._neural import NeuralGenerator
+from tabaugment.generators._torch import TrainingLog, load_state_arrays, resolve_device, state_arrays, torch_module
+
+__all__ = ["TabularGPT"]
+
+
+class RowTokenizer:
+    """Rows <-> token ids, one vocabulary slice per column (label column first)."""
+
+    def __init__(self, order: list[tuple[str, int]], n_bins: int) -> None:
+        self.order = order  # ("cat" | "num", index into codes / num), in sequence order
+        self.n_bins = n_bins
+
+    def fit(self, num: np.ndarray, codes: np.ndarray, n_cats: list[int]) -> RowTokenizer:
+        self.sizes: list[int] = []
+        self.edges: dict[int, np.ndarray] = {}  # numerical column -> inner bin edges
+        self.values: dict[int, np.ndarray] = {}  # numerical column -> sorted finite training values
+        self.starts: dict[int, np.ndarray] = {}  # numerical column -> first index of each bin in values
+        for kind, j in self.order:
+            if kind == "cat":
+                self.sizes.append(n_cats[j] + 1)  # + missing
+                continue
+            col = num[:, j]
+            finite = np.sort(col[np.isfinite(col)])
+            qs = np.quantile(finite, np.linspace(0, 1, self.n_bins + 1)[1:-1]) if len(finite) else np.empty(0)
+            edges = np.unique(qs)
+            self.edges[j] = edges
+            self.values[j] = finite
+            bins = np.searchsorted(edges, finite, side="right")
+            self.starts[j] = np.searchsorted(bins, np.arange(len(edges) + 2))
+            self.sizes.append(len(edges) + 2)  # bins + missing
+        self.offsets = np.r_[0, np.cumsum(self.sizes)[:-1]].astype(np.int64) + 1  # token 0 = BOS
+        self.vocab = int(1 + sum(self.sizes))
+        tokens = self.encode(num, codes)
+        # which tokens of each column occurred in training: the only ones sampling may draw
+        self.allowed = np.zeros((len(self.order), self.vocab), dtype=bool)
+        for k in range(len(self.order)):
+            self.allowed[k, np.unique(tokens[:, k])] = True
+        return self
+
+    def encode(self, num: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        n = len(num) if num.shape[1] else len(codes)
+        out = np.empty((n, len(self.order)), dtype=np.int64)
+        for k, (kind, j) in enumerate(self.order):
+            size = self.sizes[k]
+            if kind == "cat":
+                c = codes[:, j]
+                local = np.where(c >= 0, c, size - 1)
+            else:
+                x = num[:, j]
+                local = np.where(
+                    np.isfinite(x), np.searchsorted(self.edges[j], np.nan_to_num(x), side="right"), size - 1
+                )
+            out[:, k] = self.offsets[k] + local
+        return out
+
+    def decode(
+        self, tokens: np.ndarray, n_num: int, n_cat: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(tokens)
+        num = np.full((n, n_num), np.nan)
+        codes = np.full((n, n_cat), -1, dtype=np.int64)
+        for k, (kind, j) in enumerate(self.order):
+            local = tokens[:, k] - self.offsets[k]
+            missing = local == self.sizes[k] - 1
+            if kind == "cat":
+                codes[:, j] = np.where(missing, -1, local)
+                continue
+            lo, hi = (
+                self.starts[j][np.minimum(local, len(self.starts[j]) - 2)],
+                self.starts[j][np.minimum(local + 1, len(self.starts[j]) - 1)],
+            )
+            width = np.maximum(hi - lo, 1)
+            pick = lo + np.floor(rng.random(n) * width).astype(np.int64)
+            vals = self.values[j][np.clip(pick, 0, max(len(self.values[j]) - 1, 0))] if len(self.values[j]) else 0.0
+            num[:, j] = np.where(missing | (hi <= lo), np.nan, vals)
+        return num, codes
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        arrays: dict[str, np.ndarray] = {"tok/allowed": self.allowed}
+        for j in self.edges:
+            arrays[f"tok/edges/{j}"] = self.edges[j]
+            arrays[f"tok/values/{j}"] = self.values[j]
+            arrays[f"tok/starts/{j}"] = self.starts[j]
+        return {"order": self.order, "n_bins": self.n_bins, "sizes": self.sizes}, arrays
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> RowTokenizer:
+        tok = cls([(k, int(j)) for k, j in state["order"]], int(state["n_bins"]))
+        tok.sizes = [int(s) for s in state["sizes"]]
+        tok.offsets = np.r_[0, np.cumsum(tok.sizes)[:-1]].astype(np.int64) + 1
+        tok.vocab = int(1 + sum(tok.sizes))
+        tok.allowed = np.asarray(arrays["tok/allowed"], dtype=bool)
+        tok.edges, tok.values, tok.starts = {}, {}, {}
+        for kind, j in tok.order:
+            if kind == "num":
+                tok.edges[j] = arrays[f"tok/edges/{j}"]
+                tok.values[j] = arrays[f"tok/values/{j}"]
+                tok.starts[j] = arrays[f"tok/starts/{j}"].astype(np.int64)
+        return tok
+
+
+def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: int, seed: int) -> Any:
+    torch = torch_module()
+    nn = torch.nn
+    F = nn.functional
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ln1 = nn.LayerNorm(d_model)
+            self.qkv = nn.Linear(d_model, 3 * d_model)
+            self.proj = nn.Linear(d_model, d_model)
+            self.ln2 = nn.LayerNorm(d_model)
+            self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+        def forward(self, x: Any, cache: list[Any] | None = None) -> Any:
+            b, t, _ = x.shape
+            q, k, v = self.qkv(self.ln1(x)).split(d_model, dim=2)
+            q, k, v = (z.view(b, t, n_heads, d_model // n_heads).transpose(1, 2) for z in (q, k, v))
+            if cache is None:
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            else:  # one new position attends to every cached one
+                if cache[0] is not None:
+                    k = torch.cat([cache[0], k], dim=2)
+                    v = torch.cat([cache[1], v], dim=2)
+                cache[0], cache[1] = k, v
+                y = F.scaled_dot_product_attention(q, k, v)
+            x = x + self.proj(y.transpose(1, 2).reshape(b, t, d_model))
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tok = nn.Embedding(vocab, d_model)
+            self.pos = nn.Embedding(length + 1, d_model)
+            self.blocks = nn.ModuleList([Block() for _ in range(n_layers)])
+            self.ln = nn.LayerNorm(d_model)
+            self.head = nn.Linear(d_model, vocab, bias=False)
+
+        def forward(self, idx: Any, start: int = 0, caches: list[list[Any]] | None = None) -> Any:
+            pos = torch.arange(start, start + idx.shape[1], device=idx.device)
+            x = self.tok(idx) + self.pos(pos)[None]
+            for i, block in enumerate(self.blocks):
+                x = block(x, None if caches is None else caches[i])
+            return self.head(self.ln(x))
+
+    model = GPT()
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():  # GPT-2 style initialisation from a local generator
+        for name, p in model.named_parameters():
+            if p.dim() >= 2:
+                std = 0.02 / math.sqrt(2 * n_layers) if name.endswith("proj.weight") or "mlp.2" in name else 0.02
+                torch.nn.init.normal_(p, 0.0, std, generator=gen)
+            elif name.endswith("bias"):
+                p.zero_()
+    return model
+
+
+class TabularGPT(NeuralGenerator):
+    """A GPT-style transformer trained from scratch on tokenised rows, with constrained,
+    label-conditioned sampling (every sampled row parses; the label is exact).
+
+    Parameters
+    ----------
+    epochs : passes over the rows (training stops earlier with ``early_stopping``).
+    batch_size : rows per step; by default adapted to the data (16 to 500).
+    d_model, n_layers, n_heads : width, depth and attention heads of the transformer.
+    n_bins : quantile bins per numerical column (its vocabulary; values come back from the
+        training values in the bin).
+    learning_rate, weight_decay : AdamW settings.
+    temperature : sampling temperature (1 = the model's distribution).
+    early_stopping : hold out 10% of the rows and stop when their loss stalls for ``patience`` epochs.
+    device : ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
+    n_threads : torch CPU threads while fitting and sampling.
+    random_state : seed (local torch generators only).
+    progress : progress bar with the loss.
+    """
+
+    name = "tabular_gpt"
+    _modules = ("gpt",)
+    uses_transformer = False
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 100,
+        batch_size: int | None = None,
+        d_model: int = 128,
+        n_layers: int = 3,
+        n_heads: int = 4,
+        n_bins: int = 32,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.01,
+        temperature: float = 1.0,
+        early_stopping: bool = True,
+        patience: int = 8,
+        device: str = "auto",
+        n_threads: int = 1,
+        random_state: RandomState = None,
+        progress: bool = False,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.d_model = d_model
+        self.n_layers = n_layers
+        self.n_heads = n_heads
+        self.n_bins = n_bins
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.temperature = temperature
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.progress = progress
+
+    def _check_params(self) -> None:
+        self._common_check()
+        owner = type(self).__name__
+        for name in ("d_model", "n_layers", "n_heads", "n_bins"):
+            check_int(getattr(self, name), name, owner, minimum=1)
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads}).")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
+
+    # ------------------------------------------------------------------ model
+    def _order(self) -> list[tuple[str, int]]:
+        spec = self.spec_
+        order = [("cat", spec.categorical.index(spec.target))]
+        for col in spec.columns:
+            if col == spec.target:
+                continue
+            order.append(
+                ("cat", spec.categorical.index(col)) if col in spec.categorical else ("num", spec.numerical.index(col))
+            )
+        return order
+
+    def _build_modules(self, seed: int) -> dict[str, Any]:
+        tok = self.tokenizer_
+        return {"gpt": _build_gpt(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, seed)}
+
+    def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
+        torch = torch_module()
+        F = torch.nn.functional
+        t0 = time.perf_counter()
+        n_cats = [len(self.spec_.categories[c]) for c in self.spec_.categorical]
+        self.tokenizer_ = RowTokenizer(self._order(), int(self.n_bins)).fit(num, codes, n_cats)
+        tokens = self.tokenizer_.encode(num, codes)
+        self.preprocess_seconds_ += time.perf_counter() - t0
+        seqs = np.concatenate([np.zeros((len(tokens), 1), dtype=np.int64), tokens], axis=1)
+        train_idx, hold_idx = self._holdout(len(seqs), seed)
+        model = self._build_modules(seed)["gpt"].to(self.device_)
+        S = torch.as_tensor(seqs, device=self.device_)
+        mask = torch.as_tensor(self._column_mask(allowed_only=False), device=self.device_)
+        opt = torch.optim.AdamW(model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        gen = torch.Generator().manual_seed(seed + 1)
+        batch = self._batch(len(train_idx))
+        log = TrainingLog(
+            self.epochs, progress=self.progress, desc="TabularGPT", patience=self.patience if len(hold_idx) else None
+        )
+        best: dict[str, Any] = {}
+
+        def loss_of(rows: Any) -> Any:
+            logits = model(rows[:, :-1]).masked_fill(~mask, float("-inf"))
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), rows[:, 1:].reshape(-1))
+
+        def snapshot() -> None:
+            best.update({n: v.detach().clone() for n, v in model.state_dict().items()})
+
+        tr = torch.as_tensor(train_idx)
+        for epoch in range(self.epochs):
+            model.train()
+            perm = tr[torch.randperm(len(tr), generator=gen)]
+            total, steps = 0.0, 0
+            for lo in range(0, len(perm), batch):
+                loss = loss_of(S[perm[lo : lo + batch]])
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                total += loss.item()
+                steps += 1
+            held = None
+            if len(hold_idx):
+                model.eval()
+                with torch.no_grad():
+                    held = float(loss_of(S[torch.as_tensor(hold_idx)]))
+            if log.step(epoch, {"loss": total / max(steps, 1)}, held, snapshot):
+                break
+        log.close()
+        if best:
+            model.load_state_dict(best)
+        model.eval()
+        self.modules_ = {"gpt": model}
+        self.history_ = log.history
+
+    def _column_mask(self, *, allowed_only: bool) -> np.ndarray:
+        """(positions, vocab): which tokens each position may produce (its column's slice, and
+        with ``allowed_only`` only the tokens seen in training)."""
+        tok = self.tokenizer_
+        mask = np.zeros((len(tok.order), tok.vocab), dtype=bool)
+        for k in range(len(tok.order)):
+            mask[k, tok.offsets[k] : tok.offsets[k] + tok.sizes[k]] = True
+        return mask & tok.allowed if allowed_only else mask
+
+    def _generate_rows(
+        self, n: int, conditions: dict[int, int], rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        torch = torch_module()
+        tok = self.tokenizer_
+        model = self.modules_["gpt"]
+        gen = self._torch_generator(rng)
+        allowed = torch.as_tensor(self._column_mask(allowed_only=True), device=self.device_)
+        label = conditions[self.target_index]
+        out = np.empty((n, len(tok.order)), dtype=np.int64)
+        chunk = 2048
+        with torch.no_grad():
+            for lo in range(0, n, chunk):
+                m = min(chunk, n - lo)
+                caches: list[list[Any]] = [[None, None] for _ in range(self.n_layers)]
+                seq = torch.zeros((m, 1), dtype=torch.long, device=self.device_)
+                model(seq, start=0, caches=caches)  # BOS into the cache
+                step = torch.full((m, 1), int(tok.offsets[0] + label), dtype=torch.long, device=self.device_)
+                cols = [step]
+                for k in range(1, len(tok.order)):
+                    logits = model(step, start=k, caches=caches)[:, -1] / float(self.temperature)
+                    logits = logits.masked_fill(~allowed[k], float("-inf"))
+                    probs = torch.softmax(logits.float(), dim=-1).cpu()
+                    step = torch.multinomial(probs, 1, generator=gen).to(self.device_)
+                    cols.append(step)
+                out[lo : lo + m] = torch.cat(cols, dim=1).cpu().numpy()
+        return tok.decode(out, len(self.spec_.numerical), len(self.spec_.categorical), rng)
+
+    # ------------------------------------------------------------ persistence
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        tok_state, arrays = self.tokenizer_.state()
+        arrays.update(state_arrays("gpt", self.modules_["gpt"]))
+        arrays["class_counts"] = self.class_counts_
+        return {"tokenizer": tok_state, "history": self.history_}, arrays
+
+    def _set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.tokenizer_ = RowTokenizer.from_state(state["tokenizer"], arrays)
+        self.class_counts_ = arrays["class_counts"]
+        self.history_ = state["history"]
+        self.device_ = resolve_device(self.device)
+        self.modules_ = self._build_modules(self._seed())
+        load_state_arrays("gpt", self.modules_["gpt"], arrays)
+        self.modules_["gpt"].to(self.device_).eval()
