@@ -245,3 +245,23 @@ def test_many_level_columns_are_grouped_not_exploded() -> None:
     kept = np.isin(codes[:, 0], tf.keep_[0])
     assert (back[kept, 0] == codes[kept, 0]).all()  # frequent levels survive exactly
     assert np.isin(back[~kept, 0], tf.other_codes_[0]).all()  # rare ones come back as rare levels
+
+
+def test_tabular_gpt_learns_a_dependency_and_every_row_parses() -> None:
+    from tabaugment.generators._tabular_gpt import TabularGPT
+
+    rng = np.random.default_rng(0)
+    n = 400
+    y = rng.choice(["no", "yes"], n)
+    colour = np.where(
+        y == "yes", rng.choice(["red", "blue"], n, p=[0.9, 0.1]), rng.choice(["red", "blue"], n, p=[0.1, 0.9])
+    )
+    amount = np.where(y == "yes", rng.normal(100, 5, n), rng.normal(20, 5, n)).round()
+    table = pd.DataFrame({"colour": colour, "amount": amount, "y": y})
+    gen = TabularGPT(epochs=40, d_model=32, n_layers=2, n_heads=2, early_stopping=False, random_state=0).fit(table, "y")
+    rows = gen.sample(400, conditions={"y": "yes"}, random_state=1)
+    assert (rows["y"] == "yes").all()
+    assert set(rows["colour"]) <= {"red", "blue"}
+    assert (rows["colour"] == "red").mean() > 0.75  # p(red | yes) = 0.9 in the data
+    assert rows["amount"].median() > 80
+    assert set(rows["amount"]) <= set(table["amount"])  # values come from the column's training values

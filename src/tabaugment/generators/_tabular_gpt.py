@@ -127,10 +127,23 @@ class RowTokenizer:
         return tok
 
 
-def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: int, seed: int) -> Any:
+def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: int, dropout: float, seed: int) -> Any:
     torch = torch_module()
     nn = torch.nn
     F = nn.functional
+
+    class LocalDropout(nn.Module):
+        """Dropout whose masks come from a local generator (nn.Dropout uses the global RNG)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.generator: Any = None
+
+        def forward(self, x: Any) -> Any:
+            if not self.training or self.generator is None or dropout <= 0:
+                return x
+            keep = torch.rand(x.shape, generator=self.generator).to(x.device) >= dropout
+            return x * keep / (1 - dropout)
 
     class Block(nn.Module):
         def __init__(self) -> None:
@@ -140,6 +153,7 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
             self.proj = nn.Linear(d_model, d_model)
             self.ln2 = nn.LayerNorm(d_model)
             self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+            self.drop1, self.drop2 = LocalDropout(), LocalDropout()
 
         def forward(self, x: Any, cache: list[Any] | None = None) -> Any:
             b, t, _ = x.shape
@@ -153,8 +167,8 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
                     v = torch.cat([cache[1], v], dim=2)
                 cache[0], cache[1] = k, v
                 y = F.scaled_dot_product_attention(q, k, v)
-            x = x + self.proj(y.transpose(1, 2).reshape(b, t, d_model))
-            return x + self.mlp(self.ln2(x))
+            x = x + self.drop1(self.proj(y.transpose(1, 2).reshape(b, t, d_model)))
+            return x + self.drop2(self.mlp(self.ln2(x)))
 
     class GPT(nn.Module):
         def __init__(self) -> None:
@@ -164,10 +178,16 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
             self.blocks = nn.ModuleList([Block() for _ in range(n_layers)])
             self.ln = nn.LayerNorm(d_model)
             self.head = nn.Linear(d_model, vocab, bias=False)
+            self.drop = LocalDropout()
+
+        def set_generator(self, generator: Any) -> None:
+            for module in self.modules():
+                if isinstance(module, LocalDropout):
+                    module.generator = generator
 
         def forward(self, idx: Any, start: int = 0, caches: list[list[Any]] | None = None) -> Any:
             pos = torch.arange(start, start + idx.shape[1], device=idx.device)
-            x = self.tok(idx) + self.pos(pos)[None]
+            x = self.drop(self.tok(idx) + self.pos(pos)[None])
             for i, block in enumerate(self.blocks):
                 x = block(x, None if caches is None else caches[i])
             return self.head(self.ln(x))
@@ -193,6 +213,7 @@ class TabularGPT(NeuralGenerator):
     epochs : passes over the rows (training stops earlier with ``early_stopping``).
     batch_size : rows per step; by default adapted to the data (16 to 500).
     d_model, n_layers, n_heads : width, depth and attention heads of the transformer.
+    dropout : dropout on embeddings and residual branches while training (local RNG).
     n_bins : quantile bins per numerical column (its vocabulary; values come back from the
         training values in the bin).
     learning_rate, weight_decay : AdamW settings.
@@ -216,6 +237,7 @@ class TabularGPT(NeuralGenerator):
         d_model: int = 128,
         n_layers: int = 3,
         n_heads: int = 4,
+        dropout: float = 0.1,
         n_bins: int = 32,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.01,
@@ -232,6 +254,7 @@ class TabularGPT(NeuralGenerator):
         self.d_model = d_model
         self.n_layers = n_layers
         self.n_heads = n_heads
+        self.dropout = dropout
         self.n_bins = n_bins
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -250,6 +273,8 @@ class TabularGPT(NeuralGenerator):
             check_int(getattr(self, name), name, owner, minimum=1)
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads}).")
+        if not (0 <= self.dropout < 1):
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
 
@@ -267,7 +292,9 @@ class TabularGPT(NeuralGenerator):
 
     def _build_modules(self, seed: int) -> dict[str, Any]:
         tok = self.tokenizer_
-        return {"gpt": _build_gpt(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, seed)}
+        return {
+            "gpt": _build_gpt(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, self.dropout, seed)
+        }
 
     def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
         torch = torch_module()
@@ -284,6 +311,7 @@ class TabularGPT(NeuralGenerator):
         mask = torch.as_tensor(self._column_mask(allowed_only=False), device=self.device_)
         opt = torch.optim.AdamW(model.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         gen = torch.Generator().manual_seed(seed + 1)
+        model.set_generator(torch.Generator().manual_seed(seed + 2))
         batch = self._batch(len(train_idx))
         log = TrainingLog(
             self.epochs, progress=self.progress, desc="TabularGPT", patience=self.patience if len(hold_idx) else None
