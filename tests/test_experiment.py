@@ -178,3 +178,19 @@ def test_serial_and_ray_runs_agree(tmp_path) -> None:
 def test_unknown_backend_is_named() -> None:
     with pytest.raises(ValueError, match="Unknown backend 'spark'; choose from processes, joblib, dask, ray"):
         run_experiment(SPEC, "unused", backend="spark")
+
+
+def test_finished_runs_compact_into_one_file_and_resume_from_it(tmp_path) -> None:
+    folder = tmp_path / "res"
+    first = run_experiment(SPEC, folder)
+    store = ResultStore(folder)
+    assert (folder / "results.parquet").is_file() and not list((folder / "cells").glob("*.parquet"))
+    assert store.done() == {c.cell_id for c in load_spec(SPEC).cells()}
+    # a kill between writing results.parquet and removing the cell files leaves duplicates only
+    extra = first[first.cell_id == first.cell_id.iloc[0]]
+    store.write(extra.cell_id.iloc[0], extra)
+    pd.testing.assert_frame_equal(_sorted(store.load()), _sorted(first))
+    runs_before = (folder / "runs.jsonl").read_text()
+    again = run_experiment(SPEC, folder)  # nothing left to compute
+    assert (folder / "runs.jsonl").read_text() == runs_before
+    pd.testing.assert_frame_equal(_sorted(again), _sorted(first))

@@ -258,11 +258,14 @@ def run_experiment(
     n_jobs: int = 1,
     backend: str = "processes",
     progress: bool = False,
+    compact: bool = True,
 ) -> pd.DataFrame:
     """Run the cells of ``spec`` that ``folder`` does not hold yet; return every stored row.
 
     ``backend`` is ``"processes"`` (the default: ``n_jobs`` local worker processes),
-    ``"joblib"`` (joblib's current ``parallel_config``), ``"dask"`` or ``"ray"``.
+    ``"joblib"`` (joblib's current ``parallel_config``), ``"dask"`` or ``"ray"``. With
+    ``compact`` (the default) a finished run folds its per-cell files into
+    ``results.parquet``.
     """
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
@@ -311,6 +314,8 @@ def run_experiment(
                     bar.update(int(log["cells"]))
     if logs:
         _log_run(store, logs, time.perf_counter() - t_start, n_jobs, backend)
+    if compact:
+        store.compact()
     return store.load()
 
 

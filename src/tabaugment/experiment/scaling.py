@@ -59,11 +59,13 @@ class ScalingFit:
         return float(self.loss(0.0) - self.loss(n_synthetic))
 
 
-def fit_scaling_law(n_real: float, n_synthetic: Any, loss: Any) -> ScalingFit:
+def fit_scaling_law(
+    n_real: float, n_synthetic: Any, loss: Any, *, starts: tuple[float, ...] = (0.1, 0.3, 0.5, 1.0, 1.5)
+) -> ScalingFit:
     """Least-squares fit of the law to observed (synthetic rows, loss) pairs.
 
     Needs at least three distinct synthetic sizes (the baseline counts as one, ``N = 0``).
-    Several starting exponents are tried and the best fit kept, so the result does not hinge
+    Each exponent in ``starts`` seeds one fit and the best is kept, so the result does not hinge
     on one local minimum.
     """
     from scipy.optimize import least_squares
@@ -81,7 +83,7 @@ def fit_scaling_law(n_real: float, n_synthetic: Any, loss: Any) -> ScalingFit:
         return np.column_stack([(n + N) ** (-alpha), share2, np.ones_like(N)])
 
     best = None
-    for alpha0 in (0.1, 0.3, 0.5, 1.0, 1.5):
+    for alpha0 in starts:
         # for a fixed exponent the law is linear in (a, b, c): start from that solution
         coef, *_ = np.linalg.lstsq(design(alpha0), y, rcond=None)
         x0 = np.array([max(coef[0], 1e-9), alpha0, max(coef[1], 0.0), coef[2]])
@@ -100,7 +102,7 @@ def fit_scaling_law(n_real: float, n_synthetic: Any, loss: Any) -> ScalingFit:
 
 
 def scaling_table(
-    results: pd.DataFrame, *, metric: str = "roc_auc", n_boot: int = 200, random_state: int = 0
+    results: pd.DataFrame, *, metric: str = "roc_auc", n_boot: int = 100, random_state: int = 0
 ) -> pd.DataFrame:
     """Fit the law per dataset x training size x model x strategy with >= 2 budgets tried.
 
@@ -136,7 +138,9 @@ def scaling_table(
                 sample = pd.concat([data[data.seed == sd] for sd in pick])
                 b_loss = (1.0 - sample.value.to_numpy()) if sign > 0 else sample.value.to_numpy()
                 try:
-                    boot.append(fit_scaling_law(n_real, sample.synthetic_rows.to_numpy(), b_loss).best_budget())
+                    # warm start from the full fit's exponent: one fit per resample
+                    refit = fit_scaling_law(n_real, sample.synthetic_rows.to_numpy(), b_loss, starts=(fit.alpha,))
+                    boot.append(refit.best_budget())
                 except ValueError:
                     continue
             lo, hi = (np.quantile(boot, [0.05, 0.95]) if boot else (np.nan, np.nan))

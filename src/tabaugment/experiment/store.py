@@ -1,7 +1,11 @@
-"""The results store: a folder with one Parquet file per finished cell, written atomically.
+"""The results store: one Parquet file per finished cell, written atomically, and a compacted
+``results.parquet`` holding the cells of finished runs.
 
 Append-only by construction: a finished cell is never rewritten, a crash or kill leaves the
-finished cells' files intact, and a rerun computes only the cells without a file.
+finished cells' files intact, and a rerun computes only the cells stored in neither place.
+``compact`` folds the per-cell files into ``results.parquet`` (written atomically before any
+cell file is removed, so a kill in between leaves duplicates, which ``load`` drops, never a
+loss); a finished run compacts its folder, so a grid of thousands of cells is one file.
 """
 
 from __future__ import annotations
@@ -17,17 +21,23 @@ __all__ = ["ResultStore"]
 
 
 class ResultStore:
-    """Results of an experiment in ``folder/cells/<cell_id>.parquet`` (one row per metric)."""
+    """Results of an experiment in ``folder/results.parquet`` and ``folder/cells/<cell_id>.parquet``
+    (one row per cell x metric)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.cells = self.folder / "cells"
+        self.compacted = self.folder / "results.parquet"
+
+    def _cell_files(self) -> list[Path]:
+        return sorted(self.cells.glob("*.parquet")) if self.cells.is_dir() else []
 
     def done(self) -> set[str]:
         """Ids of the finished cells."""
-        if not self.cells.is_dir():
-            return set()
-        return {p.stem for p in self.cells.glob("*.parquet")}
+        ids = {p.stem for p in self._cell_files()}
+        if self.compacted.is_file():
+            ids |= set(pd.read_parquet(self.compacted, columns=["cell_id"])["cell_id"].unique())
+        return ids
 
     def write(self, cell_id: str, rows: pd.DataFrame | dict[str, list]) -> None:
         """Store one finished cell (atomically: the file appears whole or not at all); ``rows``
@@ -47,7 +57,27 @@ class ResultStore:
 
     def load(self) -> pd.DataFrame:
         """Every stored row (empty frame when nothing is stored)."""
-        files = sorted(self.cells.glob("*.parquet")) if self.cells.is_dir() else []
-        if not files:
+        parts = [pd.read_parquet(self.compacted)] if self.compacted.is_file() else []
+        files = self._cell_files()
+        if files:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            tables = [pq.read_table(f) for f in files]
+            parts.append(pa.concat_tables(tables, promote_options="default").to_pandas())
+        if not parts:
             return pd.DataFrame()
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        frame = pd.concat(parts, ignore_index=True)
+        return frame.drop_duplicates(["cell_id", "metric"], keep="first").reset_index(drop=True)
+
+    def compact(self) -> int:
+        """Fold the per-cell files into ``results.parquet``; returns how many files were folded."""
+        files = self._cell_files()
+        if not files:
+            return 0
+        frame = self.load()
+        with atomic_path(self.compacted) as tmp:
+            frame.to_parquet(tmp, index=False)
+        for f in files:
+            f.unlink()
+        return len(files)

@@ -77,7 +77,7 @@ def experiment_report(folder: str | Path, *, metric: str = "roc_auc") -> str:
 
     results = ResultStore(folder).load()
     if results.empty:
-        raise ValueError(f"No results in {str(folder)!r} (expected {Path(folder) / 'cells'!s}/*.parquet).")
+        raise ValueError(f"No results in {str(folder)!r} (expected results.parquet or cells/*.parquet).")
     table = analyze(results)
     shown = table[table.metric == metric]
     counts = shown.verdict.value_counts()
