@@ -106,3 +106,11 @@ def test_fit_on_all_conditions_a_copula_on_the_region() -> None:
     feature = "mean_radius" if "mean_radius" in table else table.columns[0]
     sel_mean = table.loc[on_all.selected, feature].mean()
     assert abs(on_all.synthetic[feature].mean() - sel_mean) < abs(table[feature].mean() - sel_mean)
+
+
+def test_selectors_that_ignore_scores_skip_scoring() -> None:
+    table = load_breast_cancer().table
+    result = Augmenter(selector="all", budget=10, random_state=0).fit_augment(table, "diagnosis")
+    assert result.hardness.method == "not scored" and not result.hardness.scores.any()
+    scored = Augmenter(selector="hardest", budget=10, random_state=0).fit_augment(table, "diagnosis")
+    assert scored.hardness.method == "knn_shapley"

@@ -147,8 +147,12 @@ class Augmenter(BaseEstimator):
             _check_target(vframe, target, min_classes=1)
             X_val, y_val = vframe[X.columns], vframe[target].to_numpy()
 
+        selector = _with_seed(resolve("selectors", self.selector), seeds["selector"], self.progress)
         t0 = time.perf_counter()
-        if isinstance(self.hardness, HardnessResult):
+        if not getattr(selector, "uses_scores", True) and not isinstance(self.hardness, HardnessResult):
+            # the selector ignores hardness (all rows, the minority class): do not spend time scoring
+            hardness, result = None, HardnessResult(np.zeros(len(frame)), frame.index, "not scored")
+        elif isinstance(self.hardness, HardnessResult):
             hardness, result = None, self.hardness
             if len(result) != len(frame) or not result.index.equals(frame.index):
                 raise ValueError(
@@ -162,7 +166,6 @@ class Augmenter(BaseEstimator):
         timings["hardness_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        selector = _with_seed(resolve("selectors", self.selector), seeds["selector"], self.progress)
         positions = selector.select(result, y, X)
         timings["selection_s"] = time.perf_counter() - t0
         plan = resolve_budget(self.budget, y, positions, max_synthetic_ratio=self.max_synthetic_ratio)

@@ -68,6 +68,7 @@ class MinorityClass(BaseSelector):
     """Every row of the rarest class (classic oversampling; ignores the scores)."""
 
     name = "minority"
+    uses_scores = False
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         counts = class_counts(y)
@@ -142,6 +143,7 @@ class AllRows(BaseSelector):
     """Every row: non-targeted augmentation."""
 
     name = "all"
+    uses_scores = False
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.arange(len(scores))

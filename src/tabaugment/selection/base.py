@@ -26,6 +26,8 @@ class BaseSelector(BaseEstimator):
     """
 
     name: ClassVar[str] = "selector"
+    #: False for selectors that ignore the hardness scores (the Augmenter then skips scoring).
+    uses_scores: ClassVar[bool] = True
 
     def select(self, result: HardnessResult, y: Any, X: Any = None) -> np.ndarray:
         """Positions of the selected rows, sorted ascending (``X``: the training features, for
