@@ -35,9 +35,9 @@ def test_harmful_generator_suggests_no_synthetic_rows() -> None:
     assert fit.gain(0.0) == 0.0
 
 
-def test_needs_three_sizes() -> None:
-    with pytest.raises(ValueError, match="at least 3 distinct synthetic sizes"):
-        fit_scaling_law(100, [0, 0, 50, 50], [0.2, 0.21, 0.19, 0.2])
+def test_needs_four_sizes() -> None:
+    with pytest.raises(ValueError, match="at least 4 distinct synthetic sizes"):
+        fit_scaling_law(100, [0, 0, 50, 50, 80], [0.2, 0.21, 0.19, 0.2, 0.2])
 
 
 def test_scaling_table_from_experiment_rows() -> None:

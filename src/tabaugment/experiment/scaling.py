@@ -64,7 +64,8 @@ def fit_scaling_law(
 ) -> ScalingFit:
     """Least-squares fit of the law to observed (synthetic rows, loss) pairs.
 
-    Needs at least three distinct synthetic sizes (the baseline counts as one, ``N = 0``).
+    Needs at least four distinct synthetic sizes (the baseline counts as one, ``N = 0``): the
+    law has four parameters.
     Each exponent in ``starts`` seeds one fit and the best is kept, so the result does not hinge
     on one local minimum.
     """
@@ -74,8 +75,8 @@ def fit_scaling_law(
     y = np.asarray(loss, dtype=np.float64)
     ok = np.isfinite(N) & np.isfinite(y)
     N, y = N[ok], y[ok]
-    if len(np.unique(N)) < 3:
-        raise ValueError(f"A scaling law needs at least 3 distinct synthetic sizes; got {sorted(set(N.tolist()))}.")
+    if len(np.unique(N)) < 4:
+        raise ValueError(f"A scaling law needs at least 4 distinct synthetic sizes; got {sorted(set(N.tolist()))}.")
     n = float(n_real)
     share2 = (N / (n + N)) ** 2
 
@@ -104,7 +105,7 @@ def fit_scaling_law(
 def scaling_table(
     results: pd.DataFrame, *, metric: str = "roc_auc", n_boot: int = 100, random_state: int = 0
 ) -> pd.DataFrame:
-    """Fit the law per dataset x training size x model x strategy with >= 2 budgets tried.
+    """Fit the law per dataset x training size x model x strategy with >= 3 budgets tried.
 
     Columns: the fitted parameters and R^2, ``best_synthetic_rows`` (within the tried range),
     its bootstrap 90% interval over seeds, the fitted ``metric`` gain there, and
@@ -121,7 +122,7 @@ def scaling_table(
     for key, g in part.groupby([c for c in GROUP if c != "metric"], sort=True):
         base = g[g.strategy == "baseline"]
         for strategy, s in g[g.strategy != "baseline"].groupby("strategy", sort=True):
-            if s.budget.nunique() < 2 or base.empty:
+            if s.budget.nunique() < 3 or base.empty:
                 continue
             data = pd.concat([base.assign(synthetic_rows=0), s])
             n_real = float(s.train_rows.iloc[0])
