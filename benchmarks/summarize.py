@@ -65,7 +65,18 @@ def main() -> None:
     m = vs_base[vs_base.metric == args.metric]
     out += ["## Against no augmentation: datasets won / tied / lost", "", _md(_verdicts(m)), ""]
     sig = m[m.verdict != "tie"].sort_values(["verdict", "p_holm"])
-    cols = ["dataset", "train_size", "model", "strategy", "budget", "mean_diff", "ci_low", "ci_high", "p_holm", "verdict"]
+    cols = [
+        "dataset",
+        "train_size",
+        "model",
+        "strategy",
+        "budget",
+        "mean_diff",
+        "ci_low",
+        "ci_high",
+        "p_holm",
+        "verdict",
+    ]
     out += ["### Significant differences against no augmentation", "", _md(sig[cols]) if len(sig) else "none", ""]
     if refs:
         vs_ref = analyze(results, reference=refs)
@@ -74,7 +85,12 @@ def main() -> None:
         out += ["## Against the compared strategy (compare_to): datasets won / tied / lost", "", _md(_verdicts(r)), ""]
         sig = r[r.verdict != "tie"].sort_values(["verdict", "p_holm"])
         cols_r = ["dataset", "train_size", "model", "strategy", "reference", "budget", "mean_diff", "p_holm", "verdict"]
-        out += ["### Significant differences against the compared strategy", "", _md(sig[cols_r]) if len(sig) else "none", ""]
+        out += [
+            "### Significant differences against the compared strategy",
+            "",
+            _md(sig[cols_r]) if len(sig) else "none",
+            "",
+        ]
     comp = results[(results.metric == args.metric) & (results.strategy != "baseline")]
     if "selected_positive_share" in comp:
         make_up = comp.pivot_table(

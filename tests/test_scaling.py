@@ -47,11 +47,19 @@ def test_scaling_table_from_experiment_rows() -> None:
     rows = []
     for seed in range(6):
         noise = rng.normal(0, 0.001)
-        rows.append({"strategy": "baseline", "budget": "None", "synthetic_rows": 0, "seed": seed, "value": 1 - truth(0) + noise})
+        rows.append(
+            {"strategy": "baseline", "budget": "None", "synthetic_rows": 0, "seed": seed, "value": 1 - truth(0) + noise}
+        )
         for share in (0.25, 0.5, 1.0, 2.0):
             N = int(share * n)
             rows.append(
-                {"strategy": "s", "budget": str(share), "synthetic_rows": N, "seed": seed, "value": 1 - truth(N) + noise}
+                {
+                    "strategy": "s",
+                    "budget": str(share),
+                    "synthetic_rows": N,
+                    "seed": seed,
+                    "value": 1 - truth(N) + noise,
+                }
             )
     frame = pd.DataFrame(rows).assign(dataset="d", train_size="1000", model="m", metric="roc_auc", train_rows=n)
     table = scaling_table(frame, n_boot=50)

@@ -86,7 +86,9 @@ def test_mix_hits_its_targeted_share_and_is_seeded() -> None:
 
 def test_fit_on_all_samples_from_the_selected_region_only() -> None:
     table = load_breast_cancer().table.sample(200, random_state=1).reset_index(drop=True)
-    aug = Augmenter(selector="hardest_per_class", generator="random_oversampling", fit_on="all", budget=60, random_state=0)
+    aug = Augmenter(
+        selector="hardest_per_class", generator="random_oversampling", fit_on="all", budget=60, random_state=0
+    )
     result = aug.fit_augment(table, "diagnosis")
     # duplicates of rows of the hard region, with their own labels: nothing from the rest
     selected = table.loc[result.selected]

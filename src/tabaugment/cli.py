@@ -107,16 +107,21 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
     g.add_argument(
         "--selector",
-        default="hardest",
-        help="hardest | hardest_per_class | minority | hardest_minority | threshold | random | all",
+        default="all",
+        help="all (default: did best across datasets) | hardest | hardest_per_class | ambiguous | hardest_denoised "
+        "| hard_neighbourhood | hard_mix | minority | hardest_minority | threshold | random",
     )
     g.add_argument("--fraction", type=float, help="fraction for the hardest*/random selectors (default 0.2)")
-    g.add_argument("--generator", default="gaussian_copula", help="gaussian_copula | smote | random_oversampling")
+    g.add_argument(
+        "--generator",
+        default="gaussian_copula",
+        help="gaussian_copula | smote | arf | random_oversampling | tvae | ctgan | diffusion | tabular_gpt",
+    )
     g.add_argument(
         "--budget",
         type=_budget,
-        default="1x",
-        help="synthetic rows: N rows, a fraction of train (0.1 or 10%%), Nx per selected row, or 'balance' (default 1x)",
+        default=0.2,
+        help="synthetic rows: N rows, a fraction of train (0.1 or 10%%), Nx per selected row, or 'balance' (default 0.2)",
     )
     g.add_argument(
         "--max-synthetic-ratio",

@@ -26,9 +26,11 @@ _TARGET = "__tabaugment_target__"
 
 
 class TargetedSampler(BaseSampler):
-    """Over-sample where the data is hard: hardness -> selection -> generator.
+    """Over-sample with a generator: hardness -> selection -> generator.
 
-    Parameters are those of :class:`~tabaugment.Augmenter`. After ``fit_resample``,
+    Parameters are those of :class:`~tabaugment.Augmenter`, with the same evidence-based
+    defaults (all rows, Gaussian copula, 20% synthetic rows); pass ``selector="hardest"`` or
+    another selector to target. After ``fit_resample``,
     ``sampling_strategy_`` holds the synthetic rows added per class (imbalanced-learn's
     meaning for over-samplers) and ``selected_`` the positions of the rows the generator was
     fitted on.
@@ -46,9 +48,9 @@ class TargetedSampler(BaseSampler):
         self,
         *,
         hardness: Any = "knn_shapley",
-        selector: Any = "hardest",
+        selector: Any = "all",
         generator: Any = "gaussian_copula",
-        budget: Budget = "1x",
+        budget: Budget = 0.2,
         max_synthetic_ratio: float = 10.0,
         random_state: RandomState = None,
     ) -> None:

@@ -144,7 +144,7 @@ def scaling_table(
                     boot.append(refit.best_budget())
                 except ValueError:
                     continue
-            lo, hi = (np.quantile(boot, [0.05, 0.95]) if boot else (np.nan, np.nan))
+            lo, hi = np.quantile(boot, [0.05, 0.95]) if boot else (np.nan, np.nan)
             rows.append(
                 {
                     **dict(zip([c for c in GROUP if c != "metric"], key)),

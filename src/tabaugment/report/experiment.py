@@ -60,7 +60,14 @@ def _scaling_plot(results: pd.DataFrame, fits: pd.DataFrame, metric: str) -> str
             ax.plot(obs.index, obs.to_numpy(), "o", color=color, ms=4)
             fit = ScalingFit(row.real_rows, row.a, row.alpha, row.b, row.c, row.r2, row.max_tried_rows)
             grid = np.linspace(0, row.max_tried_rows, 200)
-            ax.plot(grid, 1 - fit.loss(grid), "-", color=color, lw=1, label=f"{row.strategy} (best {row.best_synthetic_rows})")
+            ax.plot(
+                grid,
+                1 - fit.loss(grid),
+                "-",
+                color=color,
+                lw=1,
+                label=f"{row.strategy} (best {row.best_synthetic_rows})",
+            )
         ax.axhline(base, color="grey", lw=0.8, ls="--")
         ax.set_title(f"{ds}, train {size}, {model}", fontsize=8)
         ax.set_xlabel("synthetic rows", fontsize=8)
