@@ -11,6 +11,20 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 
+#: The selections of the targeting experiment: name -> (selector, its parameters, Augmenter options).
+TARGETING_SELECTORS: dict[str, tuple[str, dict, dict]] = {
+    "all": ("all", {}, {}),
+    "hardest": ("hardest", {"fraction": 0.2}, {}),
+    "per_class": ("hardest_per_class", {"fraction": 0.2}, {}),
+    "per_class_fit_all": ("hardest_per_class", {"fraction": 0.2}, {"fit_on": "all"}),
+    "ambiguous": ("ambiguous", {"lower": 0.5, "upper": 0.9}, {}),
+    "denoised": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05}, {}),
+    "denoised_drop": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05, "drop_noise": True}, {}),
+    "neighbourhood": ("hard_neighbourhood", {"fraction": 0.05, "n_neighbours": 5}, {}),
+    "mix": ("hard_mix", {"fraction": 0.1, "targeted_share": 0.5}, {}),
+}
+
+
 def _toml_value(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -35,17 +49,7 @@ def write(name: str, header: str, experiment: dict, datasets: list[dict], strate
 
 def targeting() -> None:
     """Issue 8: which selection makes targeting work; every selector x generator at one budget."""
-    selectors = {
-        "all": ("all", {}, {}),
-        "hardest": ("hardest", {"fraction": 0.2}, {}),
-        "per_class": ("hardest_per_class", {"fraction": 0.2}, {}),
-        "per_class_fit_all": ("hardest_per_class", {"fraction": 0.2}, {"fit_on": "all"}),
-        "ambiguous": ("ambiguous", {"lower": 0.5, "upper": 0.9}, {}),
-        "denoised": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05}, {}),
-        "denoised_drop": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05, "drop_noise": True}, {}),
-        "neighbourhood": ("hard_neighbourhood", {"fraction": 0.05, "n_neighbours": 5}, {}),
-        "mix": ("hard_mix", {"fraction": 0.1, "targeted_share": 0.5}, {}),
-    }
+    selectors = TARGETING_SELECTORS
     generators = {
         "copula": ("gaussian_copula", {}, list(selectors)),
         "smote": ("smote", {}, list(selectors)),

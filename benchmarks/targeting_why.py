@@ -22,6 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import command_line, machine_info, versions
+from make_specs import TARGETING_SELECTORS
 
 from tabaugment import Augmenter
 from tabaugment._registry import get_class
@@ -29,16 +30,8 @@ from tabaugment.data import load_dataset, split_table
 from tabaugment.evaluation.fidelity import fidelity_report
 from tabaugment.evaluation.privacy import privacy_report
 
-SELECTORS = {
-    "all": ("all", {}, {}),
-    "hardest": ("hardest", {"fraction": 0.2}, {}),
-    "per_class": ("hardest_per_class", {"fraction": 0.2}, {}),
-    "per_class_fit_all": ("hardest_per_class", {"fraction": 0.2}, {"fit_on": "all"}),
-    "ambiguous": ("ambiguous", {"lower": 0.5, "upper": 0.9}, {}),
-    "denoised": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05}, {}),
-    "neighbourhood": ("hard_neighbourhood", {"fraction": 0.05, "n_neighbours": 5}, {}),
-    "mix": ("hard_mix", {"fraction": 0.1, "targeted_share": 0.5}, {}),
-}
+# the experiment's selections, except denoised_drop (it changes the training rows, not the synthetic ones)
+SELECTORS = {k: v for k, v in TARGETING_SELECTORS.items() if k != "denoised_drop"}
 DATASETS = {
     "adult": 2000,
     "bank_marketing": 2000,
