@@ -1,8 +1,8 @@
 """A small GPT trained from scratch on rows written as column tokens (REaLTabFormer style).
 
 Tokenisation is column-aware: every column owns a slice of the vocabulary, one token per
-category (plus one for "missing") or per quantile bin of a numerical column (plus
-"missing"). A row is the sequence ``BOS, label, column 1, ..., column p`` in a fixed order,
+category (plus one for "missing") or per quantile bin of a numerical column (per value when
+it has few distinct values; plus "missing"). A row is the sequence ``BOS, label, column 1, ..., column p`` in a fixed order,
 label first. The model is a decoder-only transformer (pre-norm blocks, causal attention,
 learned positions) trained with cross-entropy on each next token.
 
@@ -49,8 +49,14 @@ class RowTokenizer:
                 continue
             col = num[:, j]
             finite = np.sort(col[np.isfinite(col)])
-            qs = np.quantile(finite, np.linspace(0, 1, self.n_bins + 1)[1:-1]) if len(finite) else np.empty(0)
-            edges = np.unique(qs)
+            distinct = np.unique(finite)
+            if len(distinct) <= 2 * self.n_bins:
+                # few values (counts, codes, grades): one token per value, so values that other
+                # columns determine (education -> education-num) come back exactly
+                edges = (distinct[:-1] + distinct[1:]) / 2
+            else:
+                qs = np.quantile(finite, np.linspace(0, 1, self.n_bins + 1)[1:-1])
+                edges = np.unique(qs)
             self.edges[j] = edges
             self.values[j] = finite
             bins = np.searchsorted(edges, finite, side="right")
@@ -215,7 +221,8 @@ class TabularGPT(NeuralGenerator):
     d_model, n_layers, n_heads : width, depth and attention heads of the transformer.
     dropout : dropout on embeddings and residual branches while training (local RNG).
     n_bins : quantile bins per numerical column (its vocabulary; values come back from the
-        training values in the bin).
+        training values in the bin); a column with at most ``2 * n_bins`` distinct values gets
+        one token per value instead.
     learning_rate, weight_decay : AdamW settings.
     temperature : sampling temperature (1 = the model's distribution).
     early_stopping : hold out 10% of the rows and stop when their loss stalls for ``patience`` epochs.
