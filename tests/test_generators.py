@@ -265,3 +265,24 @@ def test_tabular_gpt_learns_a_dependency_and_every_row_parses() -> None:
     assert (rows["colour"] == "red").mean() > 0.75  # p(red | yes) = 0.9 in the data
     assert rows["amount"].median() > 80
     assert set(rows["amount"]) <= set(table["amount"])  # values come from the column's training values
+
+
+def test_tabular_gpt_perplexity_and_the_data_leakage_test() -> None:
+    from tabaugment.evaluation.privacy import data_leakage_test
+    from tabaugment.generators._tabular_gpt import TabularGPT
+
+    table, target = contract_table()
+    train = table.sample(frac=0.6, random_state=0)
+    holdout = table.drop(train.index)
+    small = {"d_model": 16, "n_layers": 2, "n_heads": 2, "dropout": 0.0, "early_stopping": False}
+    barely = TabularGPT(epochs=1, random_state=0, **small).fit(train, target)
+    trained = TabularGPT(epochs=60, random_state=0, **small).fit(train, target)
+    # training makes the training rows more likely; perplexity is exp(mean cross-entropy) >= 1
+    assert 1.0 <= trained.perplexity(train) < barely.perplexity(train)
+    # a model that has seen 72 rows 60 times finds them far likelier than rows it never saw
+    synthetic = trained.sample(100, random_state=0)
+    result = data_leakage_test(trained, train, synthetic, holdout)
+    assert result["holdout_minus_train"] > 1.0
+    assert result["dlt"] == pytest.approx(result["ppl_train"] - result["ppl_synthetic"])
+    with pytest.raises(TypeError, match="needs a generator that scores rows"):
+        data_leakage_test(RandomOversampling().fit(train, target), train, synthetic)

@@ -28,7 +28,7 @@ from tabaugment._progress import progress_bar
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 
-__all__ = ["PrivacyReport", "nearest_distances", "new_row_synthesis", "privacy_report"]
+__all__ = ["PrivacyReport", "data_leakage_test", "nearest_distances", "new_row_synthesis", "privacy_report"]
 
 
 def nearest_distances(
@@ -231,3 +231,27 @@ def privacy_report(
         )
         frame["dcr_holdout"] = d_ho
     return PrivacyReport(summary=summary, distances=frame, holdout_distances=ref)
+
+
+def data_leakage_test(generator: Any, train: Any, synthetic: Any, holdout: Any = None) -> dict[str, float]:
+    """The Data Leakage Test of HARMONIC for generators that assign a likelihood to rows.
+
+    ``dlt = PPL(train) - PPL(synthetic)`` with perplexity = ``exp`` of the mean token
+    cross-entropy in natural log (HARMONIC's published script uses base 2; the natural log
+    makes values comparable across generators and with the usual definition). A large
+    positive DLT means the generator finds its training rows much more likely than what it
+    writes. With ``holdout`` (real rows it never saw), ``holdout_minus_train`` = PPL(holdout) -
+    PPL(train) shows memorisation directly: near 0 when training rows are no more likely
+    than fresh real rows.
+    """
+    if not hasattr(generator, "perplexity"):
+        raise TypeError(
+            f"{type(generator).__name__} has no perplexity(); the Data Leakage Test needs a generator that "
+            "scores rows (tabular_gpt)."
+        )
+    out = {"ppl_train": generator.perplexity(train), "ppl_synthetic": generator.perplexity(synthetic)}
+    out["dlt"] = out["ppl_train"] - out["ppl_synthetic"]
+    if holdout is not None:
+        out["ppl_holdout"] = generator.perplexity(holdout)
+        out["holdout_minus_train"] = out["ppl_holdout"] - out["ppl_train"]
+    return out
