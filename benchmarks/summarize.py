@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _machine import machine_info, versions
 
 from tabaugment.experiment import ResultStore, analyze
+from tabaugment.experiment.spec import references
 
 
 def _verdicts(table: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +53,7 @@ def main() -> None:
     folder = Path(args.folder)
     results = ResultStore(folder).load()
     spec = json.loads((folder / "spec.json").read_text())
-    refs = {st["name"]: st["compare_to"] for st in spec["strategies"] if st.get("compare_to")}
+    refs = references(spec["strategies"])
     vs_base = analyze(results)
     vs_base.to_csv(folder / "analysis.csv", index=False)
     out = [f"# {spec['name']}: summary ({args.metric})", ""]

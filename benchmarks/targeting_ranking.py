@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from tabaugment.experiment import ResultStore, analyze
+from tabaugment.experiment.spec import references
 
 FOLDER = Path(__file__).parent / "results" / "targeting"
 
@@ -23,7 +24,7 @@ def main() -> None:
     results = ResultStore(FOLDER).load()
     results = results[results.metric == "gini"]
     spec = json.loads((FOLDER / "spec.json").read_text())
-    refs = {st["name"]: st["compare_to"] for st in spec["strategies"] if st.get("compare_to")}
+    refs = references(spec["strategies"])
     base = analyze(results)
     ref = analyze(results, reference=refs)
     rows = []

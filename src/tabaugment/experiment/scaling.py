@@ -102,6 +102,11 @@ def fit_scaling_law(
     return ScalingFit(n_real=n, a=a, alpha=alpha, b=b, c=c, r2=r2, max_synthetic=float(N.max()))
 
 
+def _loss(values: np.ndarray, sign: float) -> np.ndarray:
+    """The law's loss: 1 - metric for higher-is-better metrics, the metric itself otherwise."""
+    return 1.0 - values if sign > 0 else values
+
+
 def scaling_table(
     results: pd.DataFrame, *, metric: str = "roc_auc", n_boot: int = 100, random_state: int = 0
 ) -> pd.DataFrame:
@@ -126,7 +131,7 @@ def scaling_table(
                 continue
             data = pd.concat([base.assign(synthetic_rows=0), s])
             n_real = float(s.train_rows.iloc[0])
-            loss = (1.0 - data.value.to_numpy()) if sign > 0 else data.value.to_numpy()
+            loss = _loss(data.value.to_numpy(), sign)
             try:
                 fit = fit_scaling_law(n_real, data.synthetic_rows.to_numpy(), loss)
             except ValueError:
@@ -137,7 +142,7 @@ def scaling_table(
             for _ in range(n_boot):
                 pick = rng.choice(seeds, size=len(seeds), replace=True)
                 sample = pd.concat([data[data.seed == sd] for sd in pick])
-                b_loss = (1.0 - sample.value.to_numpy()) if sign > 0 else sample.value.to_numpy()
+                b_loss = _loss(sample.value.to_numpy(), sign)
                 try:
                     # warm start from the full fit's exponent: one fit per resample
                     refit = fit_scaling_law(n_real, sample.synthetic_rows.to_numpy(), b_loss, starts=(fit.alpha,))

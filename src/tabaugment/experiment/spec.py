@@ -36,7 +36,7 @@ from typing import Any
 
 from tabaugment.exceptions import SchemaError
 
-__all__ = ["Cell", "ExperimentSpec", "load_spec"]
+__all__ = ["Cell", "ExperimentSpec", "load_spec", "references"]
 
 BASELINE = "baseline"
 
@@ -73,6 +73,12 @@ class Cell:
         return self.strategy["name"] == BASELINE
 
 
+def references(strategies: list[dict[str, Any]]) -> dict[str, str]:
+    """``{strategy: the strategy it is compared with}`` from the strategies' ``compare_to``
+    (a spec's strategies, or those stored in a results folder's ``spec.json``)."""
+    return {st["name"]: st["compare_to"] for st in strategies if st.get("compare_to")}
+
+
 @dataclasses.dataclass
 class ExperimentSpec:
     """A validated experiment: ``cells()`` expands the grid."""
@@ -88,7 +94,7 @@ class ExperimentSpec:
     @property
     def references(self) -> dict[str, str]:
         """``{strategy: the strategy it is compared with}`` from the strategies' ``compare_to``."""
-        return {st["name"]: st["compare_to"] for st in self.strategies if st.get("compare_to")}
+        return references(self.strategies)
 
     def cells(self) -> list[Cell]:
         out = []

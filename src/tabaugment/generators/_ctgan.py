@@ -20,7 +20,7 @@ import numpy as np
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import TrainingLog, init_weights, torch_module
+from tabaugment.generators._torch import TrainingLog, init_weights, local_dropout, set_dropout_generator, torch_module
 
 __all__ = ["CTGAN"]
 
@@ -117,20 +117,6 @@ class CTGAN(NeuralGenerator):
             def forward(self, z: Any) -> Any:
                 return self.out(self.body(z))
 
-        class LocalDropout(nn.Module):
-            """Dropout drawing its masks from a local generator (nn.Dropout uses the global RNG)."""
-
-            def __init__(self, p: float) -> None:
-                super().__init__()
-                self.p = p
-                self.generator: Any = None
-
-            def forward(self, x: Any) -> Any:
-                if not self.training or self.generator is None:
-                    return x
-                keep = torch.rand(x.shape, generator=self.generator).to(x.device) >= self.p
-                return x * keep / (1 - self.p)
-
         class Discriminator(nn.Module):
             def __init__(self) -> None:
                 super().__init__()
@@ -138,10 +124,10 @@ class CTGAN(NeuralGenerator):
                 self.net = nn.Sequential(
                     nn.Linear(d, width),
                     nn.LeakyReLU(0.2),
-                    LocalDropout(0.5),
+                    local_dropout(0.5),
                     nn.Linear(width, width),
                     nn.LeakyReLU(0.2),
-                    LocalDropout(0.5),
+                    local_dropout(0.5),
                     nn.Linear(width, 1),
                 )
 
@@ -149,9 +135,7 @@ class CTGAN(NeuralGenerator):
                 return self.net(x.reshape(-1, x.shape[1] * pac))
 
             def set_generator(self, generator: Any) -> None:
-                for layer in self.net:
-                    if isinstance(layer, LocalDropout):
-                        layer.generator = generator
+                set_dropout_generator(self, generator)
 
         self_noise = self.noise_dim
         gen = torch.Generator().manual_seed(seed)

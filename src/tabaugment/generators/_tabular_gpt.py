@@ -26,7 +26,15 @@ import numpy as np
 from tabaugment._random import RandomState
 from tabaugment._validation import check_int
 from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import TrainingLog, load_state_arrays, resolve_device, state_arrays, torch_module
+from tabaugment.generators._torch import (
+    TrainingLog,
+    load_state_arrays,
+    local_dropout,
+    resolve_device,
+    set_dropout_generator,
+    state_arrays,
+    torch_module,
+)
 
 __all__ = ["TabularGPT"]
 
@@ -138,19 +146,6 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
     nn = torch.nn
     F = nn.functional
 
-    class LocalDropout(nn.Module):
-        """Dropout whose masks come from a local generator (nn.Dropout uses the global RNG)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.generator: Any = None
-
-        def forward(self, x: Any) -> Any:
-            if not self.training or self.generator is None or dropout <= 0:
-                return x
-            keep = torch.rand(x.shape, generator=self.generator).to(x.device) >= dropout
-            return x * keep / (1 - dropout)
-
     class Block(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -159,7 +154,7 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
             self.proj = nn.Linear(d_model, d_model)
             self.ln2 = nn.LayerNorm(d_model)
             self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
-            self.drop1, self.drop2 = LocalDropout(), LocalDropout()
+            self.drop1, self.drop2 = local_dropout(dropout), local_dropout(dropout)
 
         def forward(self, x: Any, cache: list[Any] | None = None) -> Any:
             b, t, _ = x.shape
@@ -184,12 +179,10 @@ def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: in
             self.blocks = nn.ModuleList([Block() for _ in range(n_layers)])
             self.ln = nn.LayerNorm(d_model)
             self.head = nn.Linear(d_model, vocab, bias=False)
-            self.drop = LocalDropout()
+            self.drop = local_dropout(dropout)
 
         def set_generator(self, generator: Any) -> None:
-            for module in self.modules():
-                if isinstance(module, LocalDropout):
-                    module.generator = generator
+            set_dropout_generator(self, generator)
 
         def forward(self, idx: Any, start: int = 0, caches: list[list[Any]] | None = None) -> Any:
             pos = torch.arange(start, start + idx.shape[1], device=idx.device)

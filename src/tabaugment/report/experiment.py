@@ -10,6 +10,7 @@ import pandas as pd
 
 from tabaugment.experiment import ResultStore, analyze
 from tabaugment.experiment.analysis import SUMMARY_COLUMNS
+from tabaugment.experiment.spec import references
 from tabaugment.report.html import _CSS, _img, _table
 
 __all__ = ["experiment_report"]
@@ -91,8 +92,8 @@ def experiment_report(folder: str | Path, *, metric: str = "roc_auc") -> str:
     cols = SUMMARY_COLUMNS
     spec_file = Path(folder) / "spec.json"
     strategies = json.loads(spec_file.read_text())["strategies"] if spec_file.is_file() else []
-    references = {st["name"]: st["compare_to"] for st in strategies if st.get("compare_to")}
-    vs_ref = analyze(results, reference=references) if references else pd.DataFrame()
+    refs = references(strategies)
+    vs_ref = analyze(results, reference=refs) if refs else pd.DataFrame()
     vs_ref = vs_ref[vs_ref.metric == metric] if len(vs_ref) else vs_ref
     fits = scaling_table(results, metric=metric) if "synthetic_rows" in results else pd.DataFrame()
     timing_cols = [c for c in ("hardness_s", "generator_fit_s", "sample_s", "model_s") if c in results]
