@@ -227,3 +227,42 @@ def test_great_and_harmonic_with_the_local_smollm2() -> None:
         gen = GReaT(model_path="smollm2", epochs=1, random_state=0).fit(table, target)
         rows = gen.sample(8, conditions={target: "bad"}, random_state=0)
     assert len(rows) == 8 and (rows[target] == "bad").all()
+
+
+def test_lm_oversampler_balances_the_minority_class(tiny_gpt2: str) -> None:
+    from tabaugment import LMOversampler
+
+    table, target = contract_table(n=150)
+    X, y = table.drop(columns=[target]), table[target]
+    n_good, n_bad = int((y == "good").sum()), int((y == "bad").sum())
+    gen = GReaT(model_path=tiny_gpt2, epochs=1, random_state=0)
+    X_res, y_res = LMOversampler(gen, random_state=0).fit_resample(X, y)
+    assert list(X_res.columns) == list(X.columns) and list(X_res.dtypes) == list(X.dtypes)
+    assert (y_res == "bad").sum() == n_good and (y_res == "good").sum() == n_good
+    assert X_res.iloc[: len(X)].equals(X)
+    _, y_half = LMOversampler(gen, sampling_strategy=0.8, fit_on="minority", random_state=0).fit_resample(X, y)
+    assert (y_half == "bad").sum() == int(np.ceil(0.8 * n_good)) and len(y_half) - len(y) == int(np.ceil(0.8 * n_good)) - n_bad
+    _, y_ten = LMOversampler(gen, sampling_strategy=10, random_state=0).fit_resample(X, y)
+    assert len(y_ten) == len(y) + 10 and (y_ten.iloc[len(y) :] == "bad").all()
+    with pytest.raises(ValueError, match="needs a language-model generator"):
+        LMOversampler("smote").fit_resample(X, y)
+    with pytest.raises(ValueError, match=r"already has \d+"):
+        LMOversampler(gen, sampling_strategy=0.1).fit_resample(X, y)
+
+
+def test_lm_effectiveness_tells_informative_rows_from_shuffled_ones(tiny_gpt2: str) -> None:
+    from tabaugment.evaluation.lle import lm_effectiveness
+
+    rng = np.random.default_rng(0)
+    n = 300
+    label = np.where(rng.random(n) < 0.5, "yes", "no").astype(object)
+    city = np.where(rng.random(n) < 0.9, np.where(label == "yes", "Oslo", "Lima"), "Pune").astype(object)
+    table = pd.DataFrame({"age": rng.integers(20, 80, n), "city": city, "label": label})
+    train, test = table.iloc[:220], table.iloc[220:]
+    common = {"model_path": tiny_gpt2, "lora": False, "epochs": 6, "learning_rate": 3e-3, "random_state": 0}
+    good = lm_effectiveness(train, test, "label", **common)
+    shuffled = train.assign(label=rng.permutation(train["label"].to_numpy()))
+    bad = lm_effectiveness(shuffled, test, "label", **common)
+    assert good["roc_auc"] > 0.85 and good["accuracy"] > 0.8
+    assert bad["roc_auc"] < 0.7
+    assert good["n_test"] == 80 and good["classes"] == ["no", "yes"]

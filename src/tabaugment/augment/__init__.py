@@ -2,6 +2,7 @@
 
 from tabaugment.augment._budget import Budget, resolve_budget
 from tabaugment.augment.augmenter import AugmentationResult, Augmenter
+from tabaugment.augment.lm_oversampler import LMOversampler
 from tabaugment.augment.sampler import TargetedSampler
 
-__all__ = ["AugmentationResult", "Augmenter", "Budget", "TargetedSampler", "resolve_budget"]
+__all__ = ["AugmentationResult", "Augmenter", "Budget", "LMOversampler", "TargetedSampler", "resolve_budget"]

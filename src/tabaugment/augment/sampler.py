@@ -103,14 +103,7 @@ class TargetedSampler(BaseSampler):
             )
         work = frame.reset_index(drop=True)
         work[_TARGET] = pd.Series(y_flat, dtype=object)
-        augmenter = Augmenter(
-            hardness=self.hardness,
-            selector=self.selector,
-            generator=self.generator,
-            budget=self.budget,
-            max_synthetic_ratio=self.max_synthetic_ratio,
-            random_state=self.random_state,
-        )
+        augmenter = self._make_augmenter(y_flat)
         result = augmenter.fit_augment(work, target=_TARGET)
         synthetic = result.synthetic
         self.sampling_strategy_ = {_plain(k): int(v) for k, v in augmenter.budget_.items()}
@@ -125,6 +118,16 @@ class TargetedSampler(BaseSampler):
         else:
             y_res = _restore_y(y, y_res_flat)
         return X_res, y_res
+
+    def _make_augmenter(self, y: np.ndarray) -> Augmenter:
+        return Augmenter(
+            hardness=self.hardness,
+            selector=self.selector,
+            generator=self.generator,
+            budget=self.budget,
+            max_synthetic_ratio=self.max_synthetic_ratio,
+            random_state=self.random_state,
+        )
 
     def _fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:  # pragma: no cover - unused
         return self.fit_resample(X, y)

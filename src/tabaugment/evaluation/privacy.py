@@ -247,7 +247,7 @@ def data_leakage_test(generator: Any, train: Any, synthetic: Any, holdout: Any =
     if not hasattr(generator, "perplexity"):
         raise TypeError(
             f"{type(generator).__name__} has no perplexity(); the Data Leakage Test needs a generator that "
-            "scores rows (tabular_gpt)."
+            "scores rows (tabular_gpt, great, harmonic)."
         )
     out = {"ppl_train": generator.perplexity(train), "ppl_synthetic": generator.perplexity(synthetic)}
     out["dlt"] = out["ppl_train"] - out["ppl_synthetic"]

@@ -29,6 +29,8 @@ class GReaT(LMGenerator):
     lora : train LoRA adapters (rank ``lora_r``) instead of every weight.
     epochs, batch_size, learning_rate : fine-tuning (``learning_rate=None``: 5e-4 with LoRA,
         5e-5 without; linear warm-up and decay).
+    max_batch_tokens : most padded tokens in one forward pass; larger batches are split and
+        their gradients accumulated (bounds memory, same update).
     permute : a random column order per row and epoch (GReaT); False keeps the table order.
     temperature : sampling temperature.
     sample_batch_size : rows drawn together.
@@ -55,6 +57,7 @@ class GReaT(LMGenerator):
         lora_r: int = 8,
         epochs: int = 3,
         batch_size: int = 8,
+        max_batch_tokens: int = 2048,
         learning_rate: float | None = None,
         permute: bool = True,
         temperature: float = 0.7,
@@ -72,6 +75,7 @@ class GReaT(LMGenerator):
         self.lora_r = lora_r
         self.epochs = epochs
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
         self.learning_rate = learning_rate
         self.permute = permute
         self.temperature = temperature

@@ -175,6 +175,7 @@ class LMGenerator(NeuralGenerator):
         check_int(self.batch_size, "batch_size", owner)
         check_int(self.sample_batch_size, "sample_batch_size", owner)
         check_int(self.lora_r, "lora_r", owner)
+        check_int(self.max_batch_tokens, "max_batch_tokens", owner)
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
         if not self.max_attempts >= 1:
@@ -348,16 +349,20 @@ class LMGenerator(NeuralGenerator):
                 loss_sum, tokens, t0 = 0.0, 0, time.perf_counter()
                 for lo in range(0, len(order), int(self.batch_size)):
                     batch = [examples[i] for i in order[lo : lo + int(self.batch_size)]]
-                    ids, att, labels = self._collate(batch)
-                    loss, n_tok = self._token_loss(model, ids, att, labels, "mean")
+                    n_labelled = sum(int(np.sum(m[1:])) for _, m in batch)
                     opt.zero_grad()
-                    loss.backward()
+                    value = 0.0
+                    for part in self._micro_batches(batch):
+                        ids, att, labels = self._collate(part)
+                        loss, _ = self._token_loss(model, ids, att, labels, "sum")
+                        (loss / max(n_labelled, 1)).backward()
+                        value += loss.item()
+                        tokens += int(att.sum())
                     torch.nn.utils.clip_grad_norm_(params, 1.0)
                     opt.step()
                     sched.step()
-                    value = loss.item()
-                    loss_sum += value * n_tok
-                    tokens += int(att.sum())
+                    loss_sum += value
+                    value /= max(n_labelled, 1)
                     bar.update(1)
                     bar.set_postfix_str(f"epoch={epoch} loss={value:.3f}")
                 seconds = time.perf_counter() - t0
@@ -372,16 +377,35 @@ class LMGenerator(NeuralGenerator):
                 )
         return history
 
+    def _micro_batches(self, batch: list[tuple[list[int], list[bool]]]) -> list[list[tuple[list[int], list[bool]]]]:
+        """Split a batch so no forward pass holds more than ``max_batch_tokens`` padded tokens
+        (gradients accumulate over the parts, so the update is the same)."""
+        parts: list[list[tuple[list[int], list[bool]]]] = [[]]
+        width = 0
+        for ex in sorted(batch, key=lambda e: len(e[0])):
+            w = max(width, len(ex[0]))
+            if parts[-1] and w * (len(parts[-1]) + 1) > int(self.max_batch_tokens):
+                parts.append([])
+                w = len(ex[0])
+            parts[-1].append(ex)
+            width = w
+        return parts
+
     @staticmethod
     def _token_loss(model: Any, ids: Any, att: Any, labels: Any, reduction: str) -> tuple[Any, int]:
-        """Cross-entropy (natural log) of the labelled tokens given the tokens before them."""
+        """Cross-entropy (natural log) of the labelled tokens given the tokens before them.
+
+        The output layer runs only at labelled positions: for prompts of many rows (HARMONIC)
+        that is a small share of the tokens, and full-vocabulary logits dominate memory."""
         torch = torch_module()
-        logits = model(input_ids=ids, attention_mask=att).logits[:, :-1].float()
+        lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+        body = getattr(lm, lm.base_model_prefix)
+        hidden = body(input_ids=ids, attention_mask=att).last_hidden_state[:, :-1]
         target = labels[:, 1:]
-        loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100, reduction=reduction
-        )
-        return loss, int((target != -100).sum())
+        keep = target != -100
+        logits = lm.get_output_embeddings()(hidden[keep]).float()
+        loss = torch.nn.functional.cross_entropy(logits, target[keep], reduction=reduction)
+        return loss, int(keep.sum())
 
     @staticmethod
     def _context_limit(model: Any) -> int | None:
@@ -504,7 +528,13 @@ class LMGenerator(NeuralGenerator):
         cursors = [_Cursor(plan=p, values=dict(p.fixed)) for p in plans]
         inv_t = 1.0 / float(self.temperature)
         with torch.no_grad():
-            out = model(input_ids=torch.as_tensor(ids, device=dev), attention_mask=att_t, position_ids=pos, use_cache=True)
+            out = model(
+                input_ids=torch.as_tensor(ids, device=dev),
+                attention_mask=att_t,
+                position_ids=pos,
+                use_cache=True,
+                logits_to_keep=1,  # only the last position: full-vocabulary logits of long prompts are large
+            )
             cache, last = out.past_key_values, pos[:, -1]
             logits = out.logits[:, -1]
             while True:
@@ -643,8 +673,8 @@ class LMGenerator(NeuralGenerator):
         examples = self._score_examples(num, codes)
         total, count = 0.0, 0
         with self._threads(), torch.no_grad():
-            for lo in range(0, len(examples), int(self.batch_size)):
-                ids, att, labels = self._collate(examples[lo : lo + int(self.batch_size)])
+            for part in self._micro_batches(examples):
+                ids, att, labels = self._collate(part)
                 loss, n_tok = self._token_loss(self.model_, ids, att, labels, "sum")
                 total += float(loss)
                 count += n_tok
