@@ -266,3 +266,18 @@ def test_lm_effectiveness_tells_informative_rows_from_shuffled_ones(tiny_gpt2: s
     assert good["roc_auc"] > 0.85 and good["accuracy"] > 0.8
     assert bad["roc_auc"] < 0.7
     assert good["n_test"] == 80 and good["classes"] == ["no", "yes"]
+
+
+def test_report_shows_the_data_leakage_test_and_lle_for_lm_generators(tiny_gpt2: str, tmp_path: Path) -> None:
+    from tabaugment import Augmenter
+    from tabaugment.report import build_report
+
+    table, target = contract_table(n=300)
+    strategy = Augmenter(generator=GReaT(model_path=tiny_gpt2, epochs=1), budget=0.1)
+    report = build_report(table, target=target, strategy=strategy, seeds=2, lle_model=tiny_gpt2, max_scored_rows=60)
+    html_path, json_path = report.save(tmp_path / "r.html")
+    data = json.loads(json_path.read_text())
+    assert data["privacy"]["data_leakage_test"]["ppl_train"] > 1
+    assert set(data["lle"]) == {"model", "synthetic", "real"} and 0 <= data["lle"]["real"]["roc_auc"] <= 1
+    text = html_path.read_text()
+    assert "Data Leakage Test" in text and "LLM Effectiveness" in text

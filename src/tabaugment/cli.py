@@ -115,7 +115,8 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--generator",
         default="gaussian_copula",
-        help="gaussian_copula | smote | arf | random_oversampling | tvae | ctgan | diffusion | tabular_gpt",
+        help="gaussian_copula | smote | arf | random_oversampling | tvae | ctgan | diffusion | tabular_gpt | great | "
+        "harmonic (the last two fine-tune a local LM: --generator-param model_path=PATH or =smollm2)",
     )
     g.add_argument(
         "--budget",
@@ -254,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
     p.add_argument("--seeds", type=int, default=5, help="seeds for the utility comparison (default 5)")
     p.add_argument("--out", default="tabaugment-report.html", help="output HTML file (default tabaugment-report.html)")
+    p.add_argument(
+        "--lle-model",
+        metavar="PATH",
+        help="add LLM Effectiveness: this local LM (folder, .gguf or 'smollm2') fine-tuned as a classifier on the "
+        "synthetic rows and on as many real rows, scored on real test rows",
+    )
     p = sub.add_parser(
         "run",
         help="run an experiment grid from a TOML spec (resumable)",
@@ -580,6 +587,7 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
         random_state=args.seed,
         progress=progress,
         command="tabaugment " + shlex.join(args.argv),
+        lle_model=args.lle_model,
     )
     html_path, json_path = report.save(args.out)
     print(report.data["utility"]["verdict"])

@@ -61,8 +61,16 @@ def build_report(
     random_state: int = 0,
     progress: bool = False,
     command: str | None = None,
+    lle_model: str | None = None,
+    max_scored_rows: int = 500,
 ) -> Report:
-    """Run ``strategy`` (an :class:`~tabaugment.Augmenter`) on ``data`` and build the report."""
+    """Run ``strategy`` (an :class:`~tabaugment.Augmenter`) on ``data`` and build the report.
+
+    Generators that score rows (the LM generators) also get the Data Leakage Test on at most
+    ``max_scored_rows`` training, synthetic and holdout rows. With ``lle_model`` (a local LM
+    path, or ``"smollm2"``) the report adds LLM Effectiveness: that LM fine-tuned as a
+    classifier on the synthetic rows and on as many real rows, scored on real test rows.
+    """
     from sklearn.base import clone
 
     from tabaugment.data.datasets import Dataset
@@ -114,6 +122,28 @@ def build_report(
     except DataError as exc:
         tstr_records = [{"note": str(exc)}]
 
+    privacy_out = privacy.to_dict()
+    generator = aug.generator_
+    if hasattr(generator, "perplexity"):
+        from tabaugment.evaluation.privacy import data_leakage_test
+
+        cap = int(max_scored_rows)
+        privacy_out["data_leakage_test"] = data_leakage_test(
+            generator, fitted_rows.iloc[:cap], synthetic.iloc[:cap], split.validation.iloc[:cap]
+        )
+    lle_out = None
+    if lle_model is not None and len(synthetic):
+        from tabaugment.evaluation.lle import lm_effectiveness
+
+        cap = int(max_scored_rows)
+        real_rows = fitted_rows.sample(min(len(synthetic), len(fitted_rows), cap), random_state=random_state)
+        test_rows = split.test.iloc[:cap]
+        lle_out = {
+            "model": str(lle_model),
+            "synthetic": lm_effectiveness(synthetic.iloc[:cap], test_rows, schema.target, model_path=lle_model),
+            "real": lm_effectiveness(real_rows, test_rows, schema.target, model_path=lle_model),
+        }
+
     y01 = schema.encode_target(split.train[schema.target])
     selected_mask = split.train.index.isin(result.selected)
     features = list(schema.features)
@@ -159,7 +189,8 @@ def build_report(
         },
         "tstr": tstr_records,
         "fidelity": fidelity.to_dict(),
-        "privacy": privacy.to_dict(),
+        "privacy": privacy_out,
+        "lle": lle_out,
         "validity": {**validity.to_dict(), "user_rules": bool(user_rules)},
     }
     figs = {

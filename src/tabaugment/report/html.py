@@ -146,8 +146,36 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
         parts.append(_card("membership attack AUC (0.5 = no leak)", f"{pv['membership_attack_auc']:.3f}", cls))
     parts.append(_card("median NNDR", f"{pv['nndr_median']:.3f}"))
     parts.append("</div>")
+    dlt = data["privacy"].get("data_leakage_test")
+    if dlt:
+        parts.append(
+            "<h3>Data Leakage Test</h3><p>Perplexity (exp of the mean token cross-entropy, natural log) under "
+            "the generator. DLT = PPL(training rows) - PPL(synthetic rows); training rows much more likely "
+            "than fresh real rows (holdout) point to memorisation.</p><div class='cards'>"
+        )
+        parts.append(_card("PPL training rows", f"{dlt['ppl_train']:.3f}"))
+        parts.append(_card("PPL synthetic rows", f"{dlt['ppl_synthetic']:.3f}"))
+        if "ppl_holdout" in dlt:
+            gap = dlt["holdout_minus_train"]
+            parts.append(_card("PPL holdout rows", f"{dlt['ppl_holdout']:.3f}"))
+            cls = "good" if gap < 0.1 * dlt["ppl_train"] else "bad"
+            parts.append(_card("holdout - training PPL (0 = no memorisation)", f"{gap:.3f}", cls))
+        parts.append(_card("DLT", f"{dlt['dlt']:.3f}"))
+        parts.append("</div>")
     parts.append(_img(plots["dcr"], "distance to closest record"))
     parts.append(_table(pd.DataFrame([{"measure": k, "value": v} for k, v in pv.items()]), floatfmt="{:.4g}"))
+    # ---- LLM effectiveness
+    lle = data.get("lle")
+    if lle:
+        syn, real = lle["synthetic"], lle["real"]
+        parts.append(
+            f"<h2>LLM Effectiveness</h2><p>{html.escape(lle['model'])} fine-tuned as a classifier on "
+            f"{syn['n_train']:,} synthetic rows and on {real['n_train']:,} real rows, scored on {syn['n_test']:,} "
+            "real test rows.</p><div class='cards'>"
+        )
+        parts.append(_card("ROC-AUC, trained on synthetic", f"{syn['roc_auc']:.4f}"))
+        parts.append(_card("ROC-AUC, trained on real", f"{real['roc_auc']:.4f}"))
+        parts.append("</div>")
     # ---- validity
     val = data["validity"]
     parts.append("<h2>Validity</h2>")
