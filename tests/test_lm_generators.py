@@ -241,7 +241,9 @@ def test_lm_oversampler_balances_the_minority_class(tiny_gpt2: str) -> None:
     assert (y_res == "bad").sum() == n_good and (y_res == "good").sum() == n_good
     assert X_res.iloc[: len(X)].equals(X)
     _, y_half = LMOversampler(gen, sampling_strategy=0.8, fit_on="minority", random_state=0).fit_resample(X, y)
-    assert (y_half == "bad").sum() == int(np.ceil(0.8 * n_good)) and len(y_half) - len(y) == int(np.ceil(0.8 * n_good)) - n_bad
+    assert (y_half == "bad").sum() == int(np.ceil(0.8 * n_good)) and len(y_half) - len(y) == int(
+        np.ceil(0.8 * n_good)
+    ) - n_bad
     _, y_ten = LMOversampler(gen, sampling_strategy=10, random_state=0).fit_resample(X, y)
     assert len(y_ten) == len(y) + 10 and (y_ten.iloc[len(y) :] == "bad").all()
     with pytest.raises(ValueError, match="needs a language-model generator"):

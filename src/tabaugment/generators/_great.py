@@ -97,7 +97,9 @@ class GReaT(LMGenerator):
             rest = [rest[i] for i in rng.permutation(len(rest))]
         return [*first, *rest]
 
-    def _examples(self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> list[tuple[list[int], list[bool]]]:
+    def _examples(
+        self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
+    ) -> list[tuple[list[int], list[bool]]]:
         out = []
         for i in range(len(num)):
             ids, mask = self._row_pieces(self._order(rng, []), num, codes, i)

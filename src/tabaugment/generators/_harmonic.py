@@ -158,7 +158,10 @@ class HARMONIC(LMGenerator):
             neigh = np.array([[j for j in row if j != i][:K] for i, row in enumerate(idx)])
         else:
             neigh = np.array(
-                [rng.choice(np.delete(np.arange(len(tune_idx)), i), size=K, replace=False) for i in range(len(tune_idx))]
+                [
+                    rng.choice(np.delete(np.arange(len(tune_idx)), i), size=K, replace=False)
+                    for i in range(len(tune_idx))
+                ]
             )
         keep = np.ones(len(tune_idx), dtype=bool)
         if self.filter:
@@ -190,7 +193,9 @@ class HARMONIC(LMGenerator):
         pairs = [(self.codecs_[k].column, self._value_text(k, num, codes, i)) for k in order]
         return self._format.render(pairs)
 
-    def _prompt(self, num: np.ndarray, codes: np.ndarray, rows: np.ndarray, rng: np.random.Generator | None) -> list[int]:
+    def _prompt(
+        self, num: np.ndarray, codes: np.ndarray, rows: np.ndarray, rng: np.random.Generator | None
+    ) -> list[int]:
         spec = self.spec_
         K = len(rows)
         features = [c for c in spec.columns if c != spec.target]
@@ -210,7 +215,9 @@ class HARMONIC(LMGenerator):
             rest = [rest[i] for i in rng.permutation(len(rest))]
         return [*first, *rest]
 
-    def _examples(self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> list[tuple[list[int], list[bool]]]:
+    def _examples(
+        self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
+    ) -> list[tuple[list[int], list[bool]]]:
         tnum, tcodes, neigh, keep = self._tune
         out = []
         for i in np.flatnonzero(keep):
@@ -259,7 +266,12 @@ class HARMONIC(LMGenerator):
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         state, arrays = super()._get_state()
         arrays.update(
-            {"pool_num": self.pool_num_, "pool_codes": self.pool_codes_, "scale_lo": self._scale[0], "scale_span": self._scale[1]}
+            {
+                "pool_num": self.pool_num_,
+                "pool_codes": self.pool_codes_,
+                "scale_lo": self._scale[0],
+                "scale_span": self._scale[1],
+            }
         )
         state["n_examples"], state["n_filtered"] = self.n_examples_, self.n_filtered_
         return state, arrays

@@ -179,7 +179,9 @@ class LMGenerator(NeuralGenerator):
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
         if not self.max_attempts >= 1:
-            raise ValueError(f"max_attempts (sampled rows tried per requested row) must be >= 1; got {self.max_attempts!r}.")
+            raise ValueError(
+                f"max_attempts (sampled rows tried per requested row) must be >= 1; got {self.max_attempts!r}."
+            )
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise ValueError(f"max_seconds must be positive or None; got {self.max_seconds!r}.")
         resolve_model_path(self.model_path)
@@ -208,7 +210,9 @@ class LMGenerator(NeuralGenerator):
                 self._tries[k] = TokenTrie.build([self._ids(" " + s) for s in codec.spellings])
             else:
                 auto = NumberAutomaton(
-                    integer=codec.integer or codec.decimals == 0, negative=codec.low < 0, missing=fmt.missing if codec.has_missing else None
+                    integer=codec.integer or codec.decimals == 0,
+                    negative=codec.low < 0,
+                    missing=fmt.missing if codec.has_missing else None,
                 )
                 ids, table = auto.compile(self._strings)
                 allowed = [ids[table[q] >= 0] for q in range(auto.n_states)]
@@ -322,7 +326,9 @@ class LMGenerator(NeuralGenerator):
     def _prepare_rows(self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> None:
         """Hook: set up anything training examples need (neighbours, prompt pools)."""
 
-    def _fit_loop(self, model: Any, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> list[dict[str, float]]:
+    def _fit_loop(
+        self, model: Any, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
+    ) -> list[dict[str, float]]:
         torch = torch_module()
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=self._learning_rate(), weight_decay=0.0)
@@ -449,7 +455,9 @@ class LMGenerator(NeuralGenerator):
         self.sample_report_ = report
         if report["shortfall"]:
             reasons = ", ".join(f"{k}: {v}" for k, v in report["rejected"].items()) or "none"
-            budget = f"{report['attempts']} attempts" + ("" if self.max_seconds is None else f" and {self.max_seconds} s")
+            budget = f"{report['attempts']} attempts" + (
+                "" if self.max_seconds is None else f" and {self.max_seconds} s"
+            )
             warnings.warn(
                 f"{type(self).__name__} produced {len(num)} of {n} rows within its budget of {budget} "
                 f"({report['shortfall']} short; rejected rows by reason: {reasons}). Raise max_attempts or "
@@ -732,7 +740,9 @@ class LMGenerator(NeuralGenerator):
         self._load_extra_state(state)
 
     # ------------------------------------------------------------------ hooks
-    def _examples(self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> list[tuple[list[int], list[bool]]]:
+    def _examples(
+        self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
+    ) -> list[tuple[list[int], list[bool]]]:
         raise NotImplementedError
 
     def _plans(self, n: int, fixed: dict[int, float], rng: np.random.Generator) -> list[RowPlan]:

@@ -232,9 +232,7 @@ def token_strings(tokenizer: Any) -> list[str]:
     plain ``decode([id])`` drops for sentencepiece tokenizers)."""
     anchor = tokenizer.encode("a", add_special_tokens=False)[:1] or [0]
     base = tokenizer.decode(anchor, clean_up_tokenization_spaces=False)
-    pairs = tokenizer.batch_decode(
-        [[anchor[0], i] for i in range(len(tokenizer))], clean_up_tokenization_spaces=False
-    )
+    pairs = tokenizer.batch_decode([[anchor[0], i] for i in range(len(tokenizer))], clean_up_tokenization_spaces=False)
     return [p[len(base) :] if p.startswith(base) else p for p in pairs]
 
 

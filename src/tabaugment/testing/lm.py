@@ -44,15 +44,27 @@ def make_tiny_lm(
     fast.save_pretrained(out)
     if architecture == "gpt2":
         config = GPT2Config(
-            vocab_size=len(fast), n_positions=context, n_embd=width, n_layer=layers, n_head=2,
-            bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
+            vocab_size=len(fast),
+            n_positions=context,
+            n_embd=width,
+            n_layer=layers,
+            n_head=2,
+            bos_token_id=fast.bos_token_id,
+            eos_token_id=fast.eos_token_id,
         )
         make = GPT2LMHeadModel
     elif architecture == "llama":
         config = LlamaConfig(
-            vocab_size=len(fast), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=layers,
-            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=context,
-            bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
+            vocab_size=len(fast),
+            hidden_size=width,
+            intermediate_size=2 * width,
+            num_hidden_layers=layers,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            max_position_embeddings=context,
+            bos_token_id=fast.bos_token_id,
+            eos_token_id=fast.eos_token_id,
+            pad_token_id=fast.pad_token_id,
         )
         make = LlamaForCausalLM
     else:
