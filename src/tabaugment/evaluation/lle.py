@@ -10,6 +10,7 @@ whether the synthetic rows teach an LM what real rows teach it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ def lm_effectiveness(
     from tabaugment.generators._torch import torch_module
 
     train_df, test_df = to_pandas(train), to_pandas(test)
-    clf = _LabelLast(
+    clf = _label_last_class()(
         model_path=model_path,
         epochs=epochs,
         lora=lora,
@@ -102,7 +103,9 @@ def lm_effectiveness(
 
 def _sequence_log_likelihood(clf: Any, examples: list[tuple[list[int], list[bool]]]) -> np.ndarray:
     """Summed log-likelihood of the masked tokens of each example."""
-    torch = clf._torch()
+    from tabaugment.generators._torch import torch_module
+
+    torch = torch_module()
     out = np.zeros(len(examples))
     size = max(1, int(clf.max_batch_tokens) // max(len(e[0]) for e in examples))
     for lo in range(0, len(examples), size):
@@ -117,9 +120,10 @@ def _sequence_log_likelihood(clf: Any, examples: list[tuple[list[int], list[bool
     return out
 
 
+@functools.cache
 def _label_last_class() -> type:
+    """GReaT with the label written last (made on first use: importing this module stays light)."""
     from tabaugment.generators._great import GReaT
-    from tabaugment.generators._torch import torch_module
 
     class LabelLast(GReaT):
         """GReaT with the label written last, so the LM reads features before the label."""
@@ -128,12 +132,4 @@ def _label_last_class() -> type:
             k_target = next(k for k, c in enumerate(self.codecs_) if c.column == self.spec_.target)
             return [k for k in range(len(self.codecs_)) if k != k_target] + [k_target]
 
-        @staticmethod
-        def _torch() -> Any:
-            return torch_module()
-
     return LabelLast
-
-
-def _LabelLast(**params: Any) -> Any:
-    return _label_last_class()(**params)

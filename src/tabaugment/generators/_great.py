@@ -8,7 +8,7 @@ is exact. Decoding is constrained per column (see :mod:`._lm`), so every sampled
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -91,12 +91,6 @@ class GReaT(LMGenerator):
     def _check_params(self) -> None:
         self._lm_check()
 
-    def _order(self, rng: np.random.Generator, first: list[int]) -> list[int]:
-        rest = [k for k in range(len(self.codecs_)) if k not in first]
-        if self.permute:
-            rest = [rest[i] for i in rng.permutation(len(rest))]
-        return [*first, *rest]
-
     def _examples(
         self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
     ) -> list[tuple[list[int], list[bool]]]:
@@ -117,6 +111,3 @@ class GReaT(LMGenerator):
             ids, mask = self._row_pieces(order, num, codes, i)
             out.append(([self._bos, *ids], [False, *mask]))
         return out
-
-    def _extra_state(self) -> dict[str, Any]:
-        return {}

@@ -209,12 +209,6 @@ class HARMONIC(LMGenerator):
         )
         return [self._bos, *self.tokenizer_.encode(head + body + "New row: ", add_special_tokens=False)]
 
-    def _order(self, rng: np.random.Generator, first: list[int]) -> list[int]:
-        rest = [k for k in range(len(self.codecs_)) if k not in first]
-        if self.permute:
-            rest = [rest[i] for i in rng.permutation(len(rest))]
-        return [*first, *rest]
-
     def _examples(
         self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
     ) -> list[tuple[list[int], list[bool]]]:

@@ -254,6 +254,14 @@ class LMGenerator(NeuralGenerator):
         mask += [True] + [False] * (len(close) - 1)
         return ids, mask
 
+    def _order(self, rng: np.random.Generator, first: list[int]) -> list[int]:
+        """Column positions for one row: ``first`` (conditions), then the rest in a random
+        order when ``permute`` is on, else in table order."""
+        rest = [k for k in range(len(self.codecs_)) if k not in first]
+        if self.permute:
+            rest = [rest[i] for i in rng.permutation(len(rest))]
+        return [*first, *rest]
+
     def _row_plan(self, order: list[int], fixed: dict[int, float], prompt: list[int]) -> RowPlan:
         """Segments for a row whose columns come in ``order``; ``fixed`` (column position ->
         code or number) are written, not drawn."""
@@ -582,9 +590,7 @@ class LMGenerator(NeuralGenerator):
         end = int(c.plan.segments[c.seg + 1][1][0])
         if k in self._tries:
             trie = self._tries[k]
-            kids = trie.children[c.state]
-            options = np.fromiter(kids.keys(), dtype=np.int64, count=len(kids))
-            targets = np.fromiter(kids.values(), dtype=np.int64, count=len(kids))
+            options, targets = trie.options[c.state], trie.targets[c.state]
             accepting = trie.terminal[c.state] >= 0
         else:
             auto, allowed, nxt, cap = self._numbers[k]
@@ -631,13 +637,14 @@ class LMGenerator(NeuralGenerator):
         decimals = 0 if codec.integer else codec.decimals
         keep = np.fromiter(
             (
-                t >= 6 or number_prefix_ok((c.text + self._strings[o]).lstrip(" "), codec.low, codec.high, decimals)
+                t >= auto.MISSING
+                or number_prefix_ok((c.text + self._strings[o]).lstrip(" "), codec.low, codec.high, decimals)
                 for o, t in zip(options.tolist(), targets.tolist())
             ),
             dtype=bool,
             count=len(options),
         )
-        if accepting and c.state < 6:
+        if accepting and c.state < auto.MISSING:
             accepting = number_in_range(c.text, codec.low, codec.high)
         return options[keep], targets[keep], accepting
 

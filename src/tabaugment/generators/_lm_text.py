@@ -70,6 +70,11 @@ class TokenTrie:
     children: list[dict[int, int]]
     terminal: list[int]
 
+    def __post_init__(self) -> None:
+        # per node: the allowed next tokens and the nodes they lead to (read every decoding step)
+        self.options = [np.fromiter(kids.keys(), dtype=np.int64, count=len(kids)) for kids in self.children]
+        self.targets = [np.fromiter(kids.values(), dtype=np.int64, count=len(kids)) for kids in self.children]
+
     @classmethod
     def build(cls, sequences: list[list[int]]) -> TokenTrie:
         children: list[dict[int, int]] = [{}]
@@ -99,12 +104,13 @@ class NumberAutomaton:
     """
 
     START, SPACE, MINUS, INT, DOT, FRAC = range(6)
+    MISSING = 6  #: states from here on spell the missing-value word
 
     def __init__(self, *, integer: bool, negative: bool, missing: str | None) -> None:
         self.integer = integer
         self.negative = negative
         self.missing = missing or ""
-        self.n_states = 6 + len(self.missing)
+        self.n_states = self.MISSING + len(self.missing)
         self.accepting = np.zeros(self.n_states, dtype=bool)
         self.accepting[[self.INT, self.FRAC]] = True
         if self.missing:
@@ -123,11 +129,12 @@ class NumberAutomaton:
             if ch == "-" and self.negative:
                 return self.MINUS
             if self.missing and ch == self.missing[0]:
-                return 6
+                return self.MISSING
             return -1
         if state == self.INT and ch == "." and not self.integer:
             return self.DOT
-        if state >= 6 and state - 6 + 1 < len(self.missing) and ch == self.missing[state - 6 + 1]:
+        at = state - self.MISSING + 1  # next character of the missing word
+        if state >= self.MISSING and at < len(self.missing) and ch == self.missing[at]:
             return state + 1
         return -1
 
