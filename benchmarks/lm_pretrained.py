@@ -19,7 +19,9 @@ Deviations for CPU time: 3 neighbours instead of 5, one epoch, small fits and sa
 numbers show speed and that the pipelines run end to end; the samples are too small to rank
 the variants on utility.
 
-Run: python benchmarks/lm_pretrained.py
+Run: python benchmarks/lm_pretrained.py [--resume]
+(--resume keeps the runs already in the result file and runs only the missing ones; every
+run records the command that made it.)
 """
 
 from __future__ import annotations
@@ -95,7 +97,13 @@ def _measure(gen, fit_rows, n_sample, target, train_all, holdout, constraints):
 def main() -> None:
     import torch
 
-    from tabaugment.generators import HARMONIC, GReaT
+    resume = "--resume" in sys.argv[1:]
+    previous = {}
+    if resume and OUT.exists():
+        old = json.loads(OUT.read_text())
+        previous = old["results"]
+        for run in previous.values():
+            run.setdefault("command", old["command"])
 
     torch.set_num_threads(THREADS)
     ds = load_dataset("german_credit")
@@ -125,7 +133,22 @@ def main() -> None:
     def save() -> None:
         OUT.write_text(json.dumps(result, indent=1, default=str))
 
+    result["results"].update(previous)
+    command = command_line()
+
     fit_rows = _stratified(train, target, GREAT_ROWS, 0)
+    if "great" in previous:
+        print("great: kept from the previous run", flush=True)
+    else:
+        _run_great(fit_rows, target, train, holdout, test, constraints, result, command)
+        save()
+    _run_harmonic(train, target, holdout, constraints, result, previous, command, save)
+    print(f"wrote {OUT}")
+
+
+def _run_great(fit_rows, target, train, holdout, test, constraints, result, command) -> None:
+    from tabaugment.generators import GReaT
+
     gen = GReaT(model_path="smollm2", epochs=1, batch_size=8, random_state=0, n_threads=THREADS)
     out, rows = _measure(gen, fit_rows, GREAT_SAMPLE, target, train, holdout, constraints)
     test_rows = _stratified(test, target, LLE_TEST, 0)
@@ -138,9 +161,13 @@ def main() -> None:
         )
         lle[name] = {**res, "cpu_s": round(time.process_time() - t0, 1)}
     out["lle"] = lle
+    out["command"] = command
     result["results"]["great"] = out
     print("great", json.dumps(out, default=str), flush=True)
-    save()
+
+
+def _run_harmonic(train, target, holdout, constraints, result, previous, command, save) -> None:
+    from tabaugment.generators import HARMONIC
 
     fit_rows = _stratified(train, target, HARMONIC_ROWS, 0)
     variants = {
@@ -150,13 +177,16 @@ def main() -> None:
         "harmonic_no_permutation": {"permute": False},
     }
     for name, options in variants.items():
+        if name in previous:
+            print(f"{name}: kept from the previous run", flush=True)
+            continue
         gen = HARMONIC(model_path="smollm2", n_neighbors=3, epochs=1, random_state=0, n_threads=THREADS, **options)
         out, _ = _measure(gen, fit_rows, HARMONIC_SAMPLE, target, train, holdout, constraints)
         out.update({"options": options, "n_examples": gen.n_examples_, "n_filtered": gen.n_filtered_})
+        out["command"] = command
         result["results"][name] = out
         print(name, json.dumps(out, default=str), flush=True)
         save()
-    print(f"wrote {OUT}")
 
 
 if __name__ == "__main__":
