@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -267,6 +268,88 @@ def test_tabular_gpt_learns_a_dependency_and_every_row_parses() -> None:
     assert (rows["colour"] == "red").mean() > 0.75  # p(red | yes) = 0.9 in the data
     assert rows["amount"].median() > 80
     assert set(rows["amount"]) <= set(table["amount"])  # values come from the column's training values
+
+
+def _rare_class_table(rare_share: float) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 600
+    y = np.where(rng.random(n) < rare_share, "rare", "common")
+    colour = np.where(y == "rare", "red", rng.choice(["red", "blue", "green"], n, p=[0.05, 0.5, 0.45]))
+    return pd.DataFrame({"colour": colour, "size": rng.normal(0, 1, n).round(2), "y": y})
+
+
+@pytest.mark.parametrize(("label_position", "rare_share", "chosen"), [("auto", 0.1, "last"), ("first", 0.1, "first")])
+def test_tabular_gpt_fills_every_class_quota_exactly(label_position: str, rare_share: float, chosen: str) -> None:
+    from tabaugment.generators._tabular_gpt import TabularGPT
+
+    table = _rare_class_table(rare_share)
+    small = {"d_model": 32, "n_layers": 2, "n_heads": 2, "early_stopping": False}
+    gen = TabularGPT(epochs=30, label_position=label_position, random_state=0, **small).fit(table, "y")
+    assert gen.label_position_ == chosen
+    rows = gen.sample(500, random_state=1)
+    counts, real = rows["y"].value_counts(), table["y"].value_counts()
+    assert counts["rare"] == round(500 * real["rare"] / len(table)) and counts.sum() == 500  # training shares
+    rare = gen.sample(200, conditions={"y": "rare"}, random_state=2)
+    assert len(rare) == 200 and (rare["y"] == "rare").all() and (rare["colour"] == "red").mean() > 0.8
+    common = gen.sample(200, conditions={"y": "common"}, random_state=2)
+    assert (common["y"] == "common").all() and (common["colour"] == "red").mean() < 0.3
+    pd.testing.assert_frame_equal(rows, gen.sample(500, random_state=1))  # same seed, same rows
+
+
+def test_tabular_gpt_label_last_warns_when_a_class_stays_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tabaugment.generators._lm import SamplingShortfallWarning
+    from tabaugment.generators._tabular_gpt import TabularGPT
+
+    table = _rare_class_table(0.02)
+    small = {"d_model": 16, "n_layers": 1, "n_heads": 2, "early_stopping": False}
+    assert TabularGPT(epochs=1, random_state=0, **small).fit(table, "y").label_position_ == "first"  # 2% < 5%
+    gen = TabularGPT(epochs=2, label_position="last", random_state=0, **small).fit(table, "y")
+    loaded = type(gen).load(gen.save(tmp_path / "gpt"))
+    assert loaded.label_position_ == "last"
+    pd.testing.assert_frame_equal(gen.sample(50, random_state=0), loaded.sample(50, random_state=0))
+    # a model that never writes the rare label: the draws stop at their budget and say so
+    common = int(gen.tokenizer_.offsets[0]) + gen.spec_.categories["y"].index("common")
+    real_draw = gen._draw
+
+    def only_common(n, label, torch_gen):
+        out = real_draw(n, label, torch_gen)
+        out[:, 0] = common
+        return out
+
+    monkeypatch.setattr(gen, "_draw", only_common)
+    with pytest.warns(SamplingShortfallWarning, match=r"missing \{'rare': 10\} of 10 requested rows"):
+        short = gen.sample(10, conditions={"y": "rare"}, random_state=0)
+    assert len(short) == 0
+
+
+def test_tabular_gpt_bins_keep_spikes_and_the_tail_apart() -> None:
+    from tabaugment.generators._tabular_gpt import _bin_edges
+
+    rng = np.random.default_rng(0)
+    # capital-gain-like: 87% zeros, a long tail of 200 distinct amounts, 3% at the 99,999 cap
+    tail = rng.choice(np.arange(100, 100_000, 500), 1000)
+    values = np.sort(np.r_[np.zeros(9000), tail, np.full(300, 99_999.0)])
+    edges = _bin_edges(values, 32)
+    bins = np.searchsorted(edges, values, side="right")
+    assert (bins[values == 0] == 0).all() and (bins[values > 0] > 0).all()  # zero alone in its token
+    spike = bins[values == 99_999]
+    assert (np.searchsorted(edges, values[bins == spike[0]], side="right") == spike[0]).all()
+    assert np.unique(values[bins == spike[0]]).tolist() == [99_999.0]  # the second spike too
+    assert len(np.unique(bins[(values > 0) & (values < 99_999)])) >= 30  # the tail keeps its resolution
+    few = np.sort(rng.integers(1, 17, 500).astype(float))
+    assert len(np.unique(np.searchsorted(_bin_edges(few, 32), few, side="right"))) == 16  # one token per value
+    assert _bin_edges(np.ones(10), 32).size == 0
+
+
+def test_tabular_gpt_nucleus_keeps_the_likeliest_tokens() -> None:
+    torch = pytest.importorskip("torch")
+    from tabaugment.generators._tabular_gpt import _nucleus
+
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05], [0.97, 0.01, 0.01, 0.01]])
+    kept = _nucleus(probs, 0.8)
+    assert kept[0].tolist() == pytest.approx([0.5, 0.3, 0.0, 0.0])
+    assert kept[1].tolist() == pytest.approx([0.97, 0.0, 0.0, 0.0])  # the top token always stays
+    assert torch.equal(_nucleus(probs, 1.0), probs)
 
 
 def test_tabular_gpt_perplexity_and_the_data_leakage_test() -> None:
