@@ -75,12 +75,16 @@ class NeuralGenerator(BaseGenerator):
             return bool(self.class_counts_[code] > 0)
         return True
 
-    def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _class_plan(self, n: int, conditions: dict[int, int]) -> dict[int, int]:
+        """Rows per class code: all ``n`` of a conditioned class, else the training proportions."""
         t = self.target_index
         if t in conditions:
-            plan = {conditions[t]: n}
-        else:
-            plan = {c: int(k) for c, k in enumerate(allocate(n, self.class_counts_)) if k > 0}
+            return {conditions[t]: n}
+        return {c: int(k) for c, k in enumerate(allocate(n, self.class_counts_)) if k > 0}
+
+    def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        t = self.target_index
+        plan = self._class_plan(n, conditions)
         nums, cods = [], []
         with self._threads():
             for code, k in plan.items():

@@ -43,7 +43,6 @@ from tabaugment.generators._torch import (
     state_arrays,
     torch_module,
 )
-from tabaugment.generators.base import allocate
 
 __all__ = ["TabularGPT"]
 
@@ -368,11 +367,16 @@ class TabularGPT(NeuralGenerator):
             "gpt": _build_gpt(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, self.dropout, seed)
         }
 
-    def _resolve_layout(self) -> int:
+    def _resolve_label_position(self) -> str:
         if self.label_position == "auto":
             share = self.class_counts_[self.class_counts_ > 0] / self.class_counts_.sum()
-            return LABEL_LAST if share.min() >= AUTO_MIN_SHARE else LABEL_FIRST
-        return LABEL_LAST if self.label_position == "last" else LABEL_FIRST
+            return "last" if share.min() >= AUTO_MIN_SHARE else "first"
+        return self.label_position
+
+    @property
+    def _layout(self) -> int:
+        """The fitted row layout (``LABEL_FIRST`` or ``LABEL_LAST``, also its BOS token)."""
+        return LABEL_LAST if self.label_position_ == "last" else LABEL_FIRST
 
     def _permutation(self, layout: int) -> np.ndarray:
         """Sequence position -> column of the tokenizer's order (label first there)."""
@@ -380,8 +384,8 @@ class TabularGPT(NeuralGenerator):
         return np.arange(n) if layout == LABEL_FIRST else np.r_[np.arange(1, n), 0]
 
     def _sequences(self, tokens: np.ndarray) -> np.ndarray:
-        bos = np.full((len(tokens), 1), self.layout_, dtype=np.int64)
-        return np.concatenate([bos, tokens[:, self._permutation(self.layout_)]], axis=1)
+        bos = np.full((len(tokens), 1), self._layout, dtype=np.int64)
+        return np.concatenate([bos, tokens[:, self._permutation(self._layout)]], axis=1)
 
     def _mask(self, *, allowed_only: bool) -> Any:
         """(positions, vocab) of the fitted layout: the tokens each position may produce (its
@@ -392,7 +396,7 @@ class TabularGPT(NeuralGenerator):
         for k in range(len(tok.order)):
             mask[k, tok.offsets[k] : tok.offsets[k] + tok.sizes[k]] = True
         mask = mask & tok.allowed if allowed_only else mask
-        return torch.as_tensor(mask[self._permutation(self.layout_)], device=self.device_)
+        return torch.as_tensor(mask[self._permutation(self._layout)], device=self.device_)
 
     def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
         torch = torch_module()
@@ -400,8 +404,7 @@ class TabularGPT(NeuralGenerator):
         t0 = time.perf_counter()
         n_cats = [len(self.spec_.categories[c]) for c in self.spec_.categorical]
         self.tokenizer_ = RowTokenizer(self._order(), int(self.n_bins)).fit(num, codes, n_cats)
-        self.layout_ = self._resolve_layout()
-        self.label_position_ = "last" if self.layout_ == LABEL_LAST else "first"
+        self.label_position_ = self._resolve_label_position()
         seqs = self._sequences(self.tokenizer_.encode(num, codes))
         self.preprocess_seconds_ += time.perf_counter() - t0
         train_idx, hold_idx = self._holdout(len(seqs), seed)
@@ -459,18 +462,18 @@ class TabularGPT(NeuralGenerator):
         tok = self.tokenizer_
         model = self.modules_["gpt"]
         allowed = self._mask(allowed_only=True)
-        order = self._permutation(self.layout_)
+        order = self._permutation(self._layout)
         out = np.empty((n, len(order)), dtype=np.int64)
         chunk = 2048
         with torch.no_grad():
             for lo in range(0, n, chunk):
                 m = min(chunk, n - lo)
                 caches: list[list[Any]] = [[None, None] for _ in range(self.n_layers)]
-                step = torch.full((m, 1), self.layout_, dtype=torch.long, device=self.device_)  # BOS
+                step = torch.full((m, 1), self._layout, dtype=torch.long, device=self.device_)  # BOS
                 cols = []
                 for k in range(len(order)):
                     logits = model(step, start=k, caches=caches)[:, -1]
-                    if k == 0 and label is not None and self.layout_ == LABEL_FIRST:
+                    if k == 0 and label is not None and self._layout == LABEL_FIRST:
                         step = torch.full((m, 1), int(tok.offsets[0] + label), dtype=torch.long, device=self.device_)
                     else:
                         logits = (logits / float(self.temperature)).masked_fill(~allowed[k], float("-inf"))
@@ -483,14 +486,10 @@ class TabularGPT(NeuralGenerator):
         return out
 
     def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        t = self.target_index
-        if t in conditions:
-            quota = {conditions[t]: n}
-        else:
-            quota = {c: int(k) for c, k in enumerate(allocate(n, self.class_counts_)) if k > 0}
+        quota = self._class_plan(n, conditions)
         gen = self._torch_generator(rng)
         with self._threads():
-            if self.layout_ == LABEL_FIRST:
+            if self._layout == LABEL_FIRST:
                 tokens = np.concatenate([self._draw(k, c, gen) for c, k in quota.items()])
             else:
                 tokens = self._draw_by_quota(quota, gen)
@@ -579,7 +578,6 @@ class TabularGPT(NeuralGenerator):
                 "(label first, one start token); this version cannot read its vocabulary. Refit the generator."
             )
         self.label_position_ = state["label_position"]
-        self.layout_ = LABEL_LAST if self.label_position_ == "last" else LABEL_FIRST
         self.tokenizer_ = RowTokenizer.from_state(state["tokenizer"], arrays)
         self.class_counts_ = arrays["class_counts"]
         self.history_ = state["history"]
