@@ -74,7 +74,7 @@ def main() -> None:
     Z, y, Zv, yv = credit(Path(args.datasets))
     with threadpool_limits(1):
         t0 = time.perf_counter()
-        exact = knn_shapley(Z, y, Zv, yv, k=10, max_memory_mb=1024, progress=True)
+        exact = knn_shapley(Z, y, Zv, yv, n_neighbors=10, max_memory_mb=1024, progress=True)
         t_exact = time.perf_counter() - t0
         chunk = knn_shapley_chunk_size(len(Z), 1024)
         lb_stable = sort_lower_bound(Z, Zv, chunk, "stable")
@@ -94,7 +94,7 @@ def main() -> None:
         }
         print(json.dumps(out["exact_give_me_some_credit"]), flush=True)
         t0 = time.perf_counter()
-        approx = approximate_knn_shapley(Z, y, Zv, yv, k=10, top=100, index="flat")
+        approx = approximate_knn_shapley(Z, y, Zv, yv, n_neighbors=10, top=100, index="flat")
         t_approx = time.perf_counter() - t0
         h = len(Z) // 10
         overlap = len(set(np.argsort(exact)[:h]) & set(np.argsort(approx)[:h])) / h
@@ -111,7 +111,7 @@ def main() -> None:
         idx = rng.integers(0, len(Z), 1_000_000)
         big = Z[idx] + rng.normal(scale=0.05, size=(1_000_000, Z.shape[1]))
         t0 = time.perf_counter()
-        approximate_knn_shapley(big, y[idx], Zv[:10_000], yv[:10_000], k=10, top=100, index="ivf")
+        approximate_knn_shapley(big, y[idx], Zv[:10_000], yv[:10_000], n_neighbors=10, top=100, index="ivf")
         out["approximate_1m_rows"] = {
             "train_rows": 1_000_000,
             "validation_rows": 10_000,

@@ -136,12 +136,12 @@ def main() -> None:
         },
     }
     with threadpool_limits(1):
-        knn_shapley(Z, y, Zv[:200], yv[:200], k=K)  # warm-up
+        knn_shapley(Z, y, Zv[:200], yv[:200], n_neighbors=K)  # warm-up
         t0 = time.perf_counter()
-        knn_shapley(Z, y, Zv, yv, k=K)
+        knn_shapley(Z, y, Zv, yv, n_neighbors=K)
         t_ours = time.perf_counter() - t0
         tracemalloc.start()
-        knn_shapley(Z, y, Zv, yv, k=K)
+        knn_shapley(Z, y, Zv, yv, n_neighbors=K)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         t_lb = sort_lower_bound(Z, Zv, chunk, "stable")
@@ -152,7 +152,7 @@ def main() -> None:
         loop_vals = per_point_loop(Z, y, Zv[:n_loop], yv[:n_loop])
         t_loop = (time.perf_counter() - t0) * len(Zv) / n_loop
         print(f"per-point loop {t_loop:.2f} s", flush=True)
-    ref = knn_shapley(Z, y, Zv[:n_loop], yv[:n_loop], k=K)
+    ref = knn_shapley(Z, y, Zv[:n_loop], yv[:n_loop], n_neighbors=K)
     out["results"] = {
         "tabaugment_s": round(t_ours, 3),
         "tabaugment_peak_mb": round(peak / 2**20, 1),
@@ -169,7 +169,7 @@ def main() -> None:
         n_p = min(args.pydvl_val, len(Zv))
         res = run_pydvl(args.pydvl_python, Z, y, Zv[:n_p], yv[:n_p])
         if res is not None:
-            mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], k=K)
+            mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], n_neighbors=K)
             scaled = res["seconds"] * len(Zv) / n_p
             out["versions"]["pydvl"] = res["version"]
             out["versions"]["numpy (pydvl venv)"] = res["numpy"]

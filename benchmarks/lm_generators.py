@@ -51,8 +51,8 @@ def main() -> None:
     import torch
     from sklearn.metrics import roc_auc_score
 
-    from tabaugment.generators._tabular_gpt import TabularGPT
-    from tabaugment.generators._tvae import TVAE
+    from tabaugment.generators import TabularGPT
+    from tabaugment.generators import TVAE
 
     torch.set_num_threads(1)
     ds = load_dataset("adult")

@@ -172,7 +172,7 @@ def _run_harmonic(train, target, holdout, constraints, result, previous, command
     fit_rows = _stratified(train, target, HARMONIC_ROWS, 0)
     variants = {
         "harmonic": {},
-        "harmonic_random_neighbours": {"neighbours": "random"},
+        "harmonic_random_neighbours": {"prompt_rows": "random"},
         "harmonic_no_filter": {"filter": False},
         "harmonic_no_permutation": {"permute": False},
     }

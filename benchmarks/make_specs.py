@@ -20,7 +20,7 @@ TARGETING_SELECTORS: dict[str, tuple[str, dict, dict]] = {
     "ambiguous": ("ambiguous", {"lower": 0.5, "upper": 0.9}, {}),
     "denoised": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05}, {}),
     "denoised_drop": ("hardest_denoised", {"fraction": 0.2, "noise": 0.05, "drop_noise": True}, {}),
-    "neighbourhood": ("hard_neighbourhood", {"fraction": 0.05, "n_neighbours": 5}, {}),
+    "neighbourhood": ("hard_neighbourhood", {"fraction": 0.05, "n_neighbors": 5}, {}),
     "mix": ("hard_mix", {"fraction": 0.1, "targeted_share": 0.5}, {}),
 }
 

@@ -238,7 +238,7 @@ def test_arf_follows_marginals_and_conditions() -> None:
 
 
 def test_many_level_columns_are_grouped_not_exploded() -> None:
-    from tabaugment.generators._transform import TableTransformer
+    from tabaugment.generators.neural._transform import TableTransformer
 
     rng = np.random.default_rng(0)
     codes = rng.zipf(1.3, size=(20_000, 1)) % 5000
@@ -251,7 +251,7 @@ def test_many_level_columns_are_grouped_not_exploded() -> None:
 
 
 def test_tabular_gpt_learns_a_dependency_and_every_row_parses() -> None:
-    from tabaugment.generators._tabular_gpt import TabularGPT
+    from tabaugment.generators import TabularGPT
 
     rng = np.random.default_rng(0)
     n = 400
@@ -280,7 +280,7 @@ def _rare_class_table(rare_share: float) -> pd.DataFrame:
 
 @pytest.mark.parametrize(("label_position", "rare_share", "chosen"), [("auto", 0.1, "last"), ("first", 0.1, "first")])
 def test_tabular_gpt_fills_every_class_quota_exactly(label_position: str, rare_share: float, chosen: str) -> None:
-    from tabaugment.generators._tabular_gpt import TabularGPT
+    from tabaugment.generators import TabularGPT
 
     table = _rare_class_table(rare_share)
     small = {"d_model": 32, "n_layers": 2, "n_heads": 2, "early_stopping": False}
@@ -297,8 +297,8 @@ def test_tabular_gpt_fills_every_class_quota_exactly(label_position: str, rare_s
 
 
 def test_tabular_gpt_label_last_warns_when_a_class_stays_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tabaugment.generators._lm import SamplingShortfallWarning
-    from tabaugment.generators._tabular_gpt import TabularGPT
+    from tabaugment.exceptions import SamplingShortfallWarning
+    from tabaugment.generators import TabularGPT
 
     table = _rare_class_table(0.02)
     small = {"d_model": 16, "n_layers": 1, "n_heads": 2, "early_stopping": False}
@@ -323,7 +323,7 @@ def test_tabular_gpt_label_last_warns_when_a_class_stays_short(tmp_path: Path, m
 
 
 def test_tabular_gpt_bins_keep_spikes_and_the_tail_apart() -> None:
-    from tabaugment.generators._tabular_gpt import _bin_edges
+    from tabaugment.generators.neural._tabular_gpt import _bin_edges
 
     rng = np.random.default_rng(0)
     # capital-gain-like: 87% zeros, a long tail of 200 distinct amounts, 3% at the 99,999 cap
@@ -343,7 +343,7 @@ def test_tabular_gpt_bins_keep_spikes_and_the_tail_apart() -> None:
 
 def test_tabular_gpt_nucleus_keeps_the_likeliest_tokens() -> None:
     torch = pytest.importorskip("torch")
-    from tabaugment.generators._tabular_gpt import _nucleus
+    from tabaugment.generators.neural._tabular_gpt import _nucleus
 
     probs = torch.tensor([[0.5, 0.3, 0.15, 0.05], [0.97, 0.01, 0.01, 0.01]])
     kept = _nucleus(probs, 0.8)
@@ -354,7 +354,7 @@ def test_tabular_gpt_nucleus_keeps_the_likeliest_tokens() -> None:
 
 def test_tabular_gpt_perplexity_and_the_data_leakage_test() -> None:
     from tabaugment.evaluation.privacy import data_leakage_test
-    from tabaugment.generators._tabular_gpt import TabularGPT
+    from tabaugment.generators import TabularGPT
 
     table, target = contract_table()
     train = table.sample(frac=0.6, random_state=0)

@@ -18,7 +18,7 @@ from tabaugment.hardness import (
     knn_shapley,
     threshold_knn_shapley,
 )
-from tabaugment.hardness._approximate import top_neighbours
+from tabaugment._neighbors import top_neighbours
 from tabaugment.testing import check_hardness
 
 FAST = {
@@ -114,13 +114,13 @@ def test_approximate_equals_exact_when_every_row_is_retrieved_and_tracks_it_othe
     y = (X[:, 0] + rng.normal(size=1500) > 0).astype(int)
     X_val = rng.normal(size=(300, 6))
     y_val = (X_val[:, 0] + rng.normal(size=300) > 0).astype(int)
-    exact = knn_shapley(X, y, X_val, y_val, k=10)
-    full = approximate_knn_shapley(X, y, X_val, y_val, k=10, top=1500, index="numpy")
+    exact = knn_shapley(X, y, X_val, y_val, n_neighbors=10)
+    full = approximate_knn_shapley(X, y, X_val, y_val, n_neighbors=10, top=1500, index="numpy")
     np.testing.assert_allclose(full, exact, atol=1e-12)
-    part = approximate_knn_shapley(X, y, X_val, y_val, k=10, top=100, index="numpy")
+    part = approximate_knn_shapley(X, y, X_val, y_val, n_neighbors=10, top=100, index="numpy")
     assert spearmanr(part, exact).statistic > 0.95
-    with pytest.raises(ValueError, match=r"top \(5\) must be at least k \(10\)"):
-        approximate_knn_shapley(X, y, X_val, y_val, k=10, top=5)
+    with pytest.raises(ValueError, match=r"top \(5\) must be at least n_neighbors \(10\)"):
+        approximate_knn_shapley(X, y, X_val, y_val, n_neighbors=10, top=5)
 
 
 def test_faiss_neighbours_match_the_exact_search() -> None:

@@ -58,7 +58,7 @@ def test_matches_exhaustive_permutation_shapley(n: int, k: int) -> None:
     X, y = rng.normal(size=(n, 3)), rng.integers(0, 2, n)
     X_val, y_val = rng.normal(size=(3, 3)), rng.integers(0, 2, 3)
     exact = _subset_shapley(X, y, X_val, y_val, k)
-    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, k=k), exact, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, n_neighbors=k), exact, atol=1e-9, rtol=0)
 
 
 def test_oracles_agree_on_six_points() -> None:
@@ -68,7 +68,7 @@ def test_oracles_agree_on_six_points() -> None:
     X_val, y_val = rng.normal(size=(2, 2)), rng.integers(0, 2, 2)
     perm = _permutation_shapley(X, y, X_val, y_val, 3)
     np.testing.assert_allclose(_subset_shapley(X, y, X_val, y_val, 3), perm, atol=1e-12)
-    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, k=3), perm, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, n_neighbors=3), perm, atol=1e-9, rtol=0)
 
 
 def test_ties_are_broken_by_training_row_index() -> None:
@@ -76,13 +76,13 @@ def test_ties_are_broken_by_training_row_index() -> None:
     y = np.array([0, 1, 1, 0, 1, 0])
     X_val, y_val = np.array([[0, 0], [1, 1]], dtype=float), np.array([1, 0])
     exact = _subset_shapley(X, y, X_val, y_val, 2)
-    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, k=2), exact, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(knn_shapley(X, y, X_val, y_val, n_neighbors=2), exact, atol=1e-9, rtol=0)
 
 
 def test_fewer_points_than_k_uses_max_n_k() -> None:
     # with N <= K every point always counts: value = match / K exactly
     X, y = np.arange(4, dtype=float).reshape(-1, 1), np.array([1, 0, 1, 1])
-    values = knn_shapley(X, y, np.array([[0.5]]), np.array([1]), k=10)
+    values = knn_shapley(X, y, np.array([[0.5]]), np.array([1]), n_neighbors=10)
     np.testing.assert_allclose(values, np.array([1, 0, 1, 1]) / 10, atol=1e-15)
 
 
@@ -90,7 +90,7 @@ def test_efficiency_values_sum_to_full_utility() -> None:
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(200, 4)), rng.integers(0, 2, 200)
     X_val, y_val = rng.normal(size=(50, 4)), rng.integers(0, 2, 50)
-    values = knn_shapley(X, y, X_val, y_val, k=5)
+    values = knn_shapley(X, y, X_val, y_val, n_neighbors=5)
     full = np.mean([_utility(list(range(200)), X, y, xv, yv, 5) for xv, yv in zip(X_val, y_val)])
     assert values.sum() == pytest.approx(full, abs=1e-10)
 
@@ -99,17 +99,17 @@ def test_chunking_and_threads_do_not_change_values() -> None:
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(300, 5)), rng.integers(0, 2, 300)
     X_val, y_val = rng.normal(size=(97, 5)), rng.integers(0, 2, 97)
-    one = knn_shapley(X, y, X_val, y_val, k=7, chunk_size=97)
-    many = knn_shapley(X, y, X_val, y_val, k=7, chunk_size=10, n_jobs=2)
-    tiny = knn_shapley(X, y, X_val, y_val, k=7, max_memory_mb=0.05)
+    one = knn_shapley(X, y, X_val, y_val, n_neighbors=7, chunk_size=97)
+    many = knn_shapley(X, y, X_val, y_val, n_neighbors=7, chunk_size=10, n_jobs=2)
+    tiny = knn_shapley(X, y, X_val, y_val, n_neighbors=7, max_memory_mb=0.05)
     np.testing.assert_allclose(one, many, atol=1e-12)
     np.testing.assert_allclose(one, tiny, atol=1e-12)
 
 
 def test_string_labels_and_labels_missing_from_training() -> None:
     X = np.array([[0.0], [1.0], [2.0]])
-    values = knn_shapley(X, np.array(["a", "b", "a"]), np.array([[0.1], [1.9]]), np.array(["c", "a"]), k=1)
-    ints = knn_shapley(X, np.array([0, 1, 0]), np.array([[0.1], [1.9]]), np.array([2, 0]), k=1)
+    values = knn_shapley(X, np.array(["a", "b", "a"]), np.array([[0.1], [1.9]]), np.array(["c", "a"]), n_neighbors=1)
+    ints = knn_shapley(X, np.array([0, 1, 0]), np.array([[0.1], [1.9]]), np.array([2, 0]), n_neighbors=1)
     np.testing.assert_allclose(values, ints)
 
 

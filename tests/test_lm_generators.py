@@ -17,8 +17,8 @@ pytest.importorskip("peft")
 from tabaugment.evaluation.privacy import data_leakage_test
 from tabaugment.exceptions import DataError, ModelFileError
 from tabaugment.generators import HARMONIC, GReaT, load_generator
-from tabaugment.generators._lm import SamplingShortfallWarning
-from tabaugment.generators._lm_text import NumberAutomaton, number_prefix_ok
+from tabaugment.exceptions import SamplingShortfallWarning
+from tabaugment.generators.lm._text import NumberAutomaton, number_prefix_ok
 from tabaugment.testing import check_generator, contract_table
 from tabaugment.testing.lm import make_tiny_lm
 
@@ -110,7 +110,7 @@ def test_sampling_stops_at_its_time_budget_and_reports_the_shortfall(tiny_gpt2: 
 def test_sampling_stops_at_its_attempt_budget(tiny_gpt2: str) -> None:
     table, target = contract_table()
     gen = GReaT(model_path=tiny_gpt2, epochs=1, random_state=0, max_attempts=1.0).fit(table, target)
-    gen._numbers = {k: (a, al, nx, 0) for k, (a, al, nx, _) in gen._numbers.items()}  # every number "too long"
+    gen.tokens_.numbers = {k: (a, al, nx, 0) for k, (a, al, nx, _) in gen.tokens_.numbers.items()}  # all "too long"
     with pytest.warns(SamplingShortfallWarning, match="value too long"):
         rows = gen.sample(10, random_state=0)
     assert len(rows) == 0
@@ -166,7 +166,7 @@ def test_harmonic_filter_and_ablations(tiny_gpt2: str) -> None:
     assert full.n_examples_ + full.n_filtered_ == len(full._tune[0])
     no_filter = HARMONIC(**common, filter=False).fit(table, target)
     assert no_filter.n_filtered_ == 0 and no_filter.n_examples_ == len(no_filter._tune[0])
-    knn_neigh, rand_neigh = full._tune[2], HARMONIC(**common, neighbours="random").fit(table, target)._tune[2]
+    knn_neigh, rand_neigh = full._tune[2], HARMONIC(**common, prompt_rows="random").fit(table, target)._tune[2]
     assert not np.array_equal(knn_neigh, rand_neigh)
     # KNN neighbours are closer than random ones
     feats = full._features(full._tune[0], full._tune[1])
@@ -175,8 +175,8 @@ def test_harmonic_filter_and_ablations(tiny_gpt2: str) -> None:
     fixed = HARMONIC(**common, permute=False).fit(table, target)
     text = fixed.tokenizer_.decode(fixed._plans(1, {}, np.random.default_rng(0))[0].prompt[1:])
     assert all(line.index('"age"') < line.index('"label"') for line in text.splitlines() if line.startswith("Example"))
-    with pytest.raises(ValueError, match="neighbours must be 'knn' or 'random'"):
-        HARMONIC(**{**common, "neighbours": "kmeans"}).fit(table, target)
+    with pytest.raises(ValueError, match="prompt_rows must be 'nearest' or 'random'"):
+        HARMONIC(**{**common, "prompt_rows": "kmeans"}).fit(table, target)
 
 
 def test_harmonic_needs_enough_rows(tiny_gpt2: str) -> None:

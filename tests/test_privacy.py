@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tabaugment.evaluation.privacy import nearest_distances, new_row_synthesis, privacy_report
+from tabaugment._neighbors import nearest_distances
+from tabaugment.evaluation.privacy import new_row_synthesis, privacy_report
 from tabaugment.generators import GaussianCopula, RandomOversampling
 from tabaugment.testing import contract_table
 
@@ -15,7 +16,7 @@ def test_nearest_distances_match_brute_force_in_tiny_chunks() -> None:
     rng = np.random.default_rng(0)
     q, r = rng.normal(size=(300, 6)), rng.normal(size=(500, 6))
     brute = np.sort(np.sqrt(((q[:, None] - r[None]) ** 2).sum(-1)), axis=1)[:, :3]
-    np.testing.assert_allclose(nearest_distances(q, r, k=3, max_memory_mb=0.1), brute, atol=1e-10)
+    np.testing.assert_allclose(nearest_distances(q, r, n_neighbors=3, max_memory_mb=0.1), brute, atol=1e-10)
 
 
 def test_new_row_synthesis_exact_and_with_tolerance() -> None:

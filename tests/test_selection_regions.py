@@ -64,7 +64,7 @@ def test_drop_noise_removes_the_suspected_rows_from_training() -> None:
 
 def test_neighbourhood_adds_same_class_neighbours_of_the_hard_rows() -> None:
     result, y, X = _result()
-    sel = HardNeighbourhood(fraction=0.05, n_neighbours=3)
+    sel = HardNeighbourhood(fraction=0.05, n_neighbors=3)
     picked = sel.select(result, y, X)
     seeds = HardestDenoised(fraction=0.05, noise=0.0).select(result, y)
     assert set(seeds) <= set(picked)

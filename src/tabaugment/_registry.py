@@ -44,12 +44,12 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "smote": "tabaugment.generators._smote:SMOTEGenerator",
         "gaussian_copula": "tabaugment.generators._copula:GaussianCopula",
         "arf": "tabaugment.generators._arf:AdversarialRandomForest",
-        "tvae": "tabaugment.generators._tvae:TVAE",
-        "ctgan": "tabaugment.generators._ctgan:CTGAN",
-        "diffusion": "tabaugment.generators._diffusion:TabularDiffusion",
-        "tabular_gpt": "tabaugment.generators._tabular_gpt:TabularGPT",
-        "great": "tabaugment.generators._great:GReaT",
-        "harmonic": "tabaugment.generators._harmonic:HARMONIC",
+        "tvae": "tabaugment.generators.neural._tvae:TVAE",
+        "ctgan": "tabaugment.generators.neural._ctgan:CTGAN",
+        "diffusion": "tabaugment.generators.neural._diffusion:TabularDiffusion",
+        "tabular_gpt": "tabaugment.generators.neural._tabular_gpt:TabularGPT",
+        "great": "tabaugment.generators.lm._great:GReaT",
+        "harmonic": "tabaugment.generators.lm._harmonic:HARMONIC",
     },
 }
 

@@ -13,6 +13,8 @@ __all__ = [
     "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
+    "ParameterError",
+    "SamplingShortfallWarning",
     "SchemaError",
     "TabAugmentError",
 ]
@@ -38,6 +40,14 @@ class SchemaError(TabAugmentError, ValueError):
         super().__init__(message)
 
 
+class ParameterError(TabAugmentError, ValueError):
+    """A parameter of a component or function has a value it does not accept.
+
+    The message follows scikit-learn's wording: "The 'fraction' parameter of TopFraction must
+    be a float in the range (0, 1]. Got 1.5 instead."
+    """
+
+
 class DataError(TabAugmentError, ValueError):
     """The data cannot be used for the requested operation (too few rows, bad budget...)."""
 
@@ -59,3 +69,7 @@ class MissingDependencyError(TabAugmentError, ImportError):
 
 class ModelFileError(TabAugmentError, OSError):
     """A saved model cannot be read: missing, corrupt, or written by a newer version."""
+
+
+class SamplingShortfallWarning(UserWarning):
+    """A generator stopped at its budget of attempts or seconds before producing every row."""

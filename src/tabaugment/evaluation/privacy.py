@@ -24,47 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabaugment._progress import progress_bar
+from tabaugment._neighbors import nearest_distances
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 
-__all__ = ["PrivacyReport", "data_leakage_test", "nearest_distances", "new_row_synthesis", "privacy_report"]
-
-
-def nearest_distances(
-    queries: np.ndarray,
-    reference: np.ndarray,
-    *,
-    k: int = 1,
-    max_memory_mb: float = 512,
-    progress: bool = False,
-) -> np.ndarray:
-    """Euclidean distances from each query row to its ``k`` nearest reference rows, sorted.
-
-    Exact; memory per chunk is bounded by ``max_memory_mb`` (no full query x reference matrix).
-    """
-    q = np.ascontiguousarray(queries, dtype=np.float64)
-    r = np.ascontiguousarray(reference, dtype=np.float64)
-    if len(r) < k:
-        raise DataError(f"Need at least {k} reference rows for {k} nearest distances; got {len(r)}.")
-    r_sq = np.einsum("ij,ij->i", r, r)
-    chunk = max(1, int(max_memory_mb * 2**20 // (24 * max(len(r), 1))))
-    out = np.empty((len(q), k))
-    with progress_bar(progress, total=len(q), desc="nearest rows", unit="rows") as bar:
-        for lo in range(0, len(q), chunk):
-            block = q[lo : lo + chunk]
-            d = block @ r.T
-            d *= -2.0
-            d += r_sq
-            d += np.einsum("ij,ij->i", block, block)[:, None]
-            rows = np.arange(len(block))
-            for j in range(k):  # k is small: repeated minima beat a partition of every row
-                at = d.argmin(axis=1)
-                out[lo + rows, j] = d[rows, at]
-                d[rows, at] = np.inf
-            bar.update(len(block))
-    np.sqrt(np.maximum(out, 0.0), out=out)
-    return out
+__all__ = ["PrivacyReport", "data_leakage_test", "new_row_synthesis", "privacy_report"]
 
 
 def new_row_synthesis(
@@ -187,7 +151,7 @@ def privacy_report(
     z_train, z_syn = enc.transform(train), enc.transform(synthetic[cols])
     rng = np.random.default_rng(random_state)
     nrs = new_row_synthesis(train, synthetic)
-    d_train = nearest_distances(z_syn, z_train, k=2, max_memory_mb=max_memory_mb, progress=progress)
+    d_train = nearest_distances(z_syn, z_train, n_neighbors=2, max_memory_mb=max_memory_mb, progress=progress)
     dcr = d_train[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         nndr = np.where(d_train[:, 1] > 0, d_train[:, 0] / d_train[:, 1], 0.0)

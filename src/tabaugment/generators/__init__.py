@@ -1,4 +1,14 @@
-"""Generators: fit on (selected) rows, sample labelled synthetic rows."""
+"""Generators: fit on (selected) rows, sample labelled synthetic rows.
+
+The numpy generators import eagerly; the torch generators (:mod:`.neural`) and the
+language-model generators (:mod:`.lm`) load torch and transformers only when one of their
+names is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from tabaugment.generators._arf import AdversarialRandomForest
 from tabaugment.generators._copula import GaussianCopula
@@ -7,33 +17,22 @@ from tabaugment.generators._smote import SMOTEGenerator
 from tabaugment.generators._table import TableSpec
 from tabaugment.generators.base import BaseGenerator, load_generator
 
+_LAZY = {
+    "TVAE": "tabaugment.generators.neural._tvae",
+    "CTGAN": "tabaugment.generators.neural._ctgan",
+    "TabularDiffusion": "tabaugment.generators.neural._diffusion",
+    "TabularGPT": "tabaugment.generators.neural._tabular_gpt",
+    "GReaT": "tabaugment.generators.lm._great",
+    "HARMONIC": "tabaugment.generators.lm._harmonic",
+    "LMClassifier": "tabaugment.generators.lm._classifier",
+}
 
-def __getattr__(name: str) -> object:  # torch generators load torch only when asked for
-    if name == "TVAE":
-        from tabaugment.generators._tvae import TVAE
 
-        return TVAE
-    if name == "CTGAN":
-        from tabaugment.generators._ctgan import CTGAN
-
-        return CTGAN
-    if name == "TabularDiffusion":
-        from tabaugment.generators._diffusion import TabularDiffusion
-
-        return TabularDiffusion
-    if name == "TabularGPT":
-        from tabaugment.generators._tabular_gpt import TabularGPT
-
-        return TabularGPT
-    if name == "GReaT":
-        from tabaugment.generators._great import GReaT
-
-        return GReaT
-    if name == "HARMONIC":
-        from tabaugment.generators._harmonic import HARMONIC
-
-        return HARMONIC
-    raise AttributeError(name)
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tabaugment.generators' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 __all__ = [
@@ -44,6 +43,7 @@ __all__ = [
     "BaseGenerator",
     "GReaT",
     "GaussianCopula",
+    "LMClassifier",
     "RandomOversampling",
     "SMOTEGenerator",
     "TableSpec",

@@ -216,24 +216,30 @@ def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
 
 
 def _generator_class(class_path: str) -> type[BaseGenerator]:
-    import importlib
+    """The registered generator class a model file names.
 
-    module, _, name = class_path.partition(":")
-    if not module.startswith("tabaugment."):
-        from tabaugment._registry import available, get_class
+    Only registered classes (built in, or plugins registered by entry point or
+    :func:`tabaugment.register`) are looked up: a model file cannot make tabaugment import an
+    arbitrary module. Files written before the torch and LM generators moved into
+    ``generators.neural`` and ``generators.lm`` name the old modules; their classes are found
+    by name among the built-in generators.
+    """
+    from tabaugment._registry import available, get_class
 
-        for reg in available("generators"):
-            cls = get_class("generators", reg)
-            if f"{cls.__module__}:{cls.__qualname__}" == class_path:
+    module, _, qualname = class_path.partition(":")
+    classes = [get_class("generators", name) for name in available("generators")]
+    for cls in classes:
+        if f"{cls.__module__}:{cls.__qualname__}" == class_path:
+            return cls
+    if module.startswith("tabaugment.generators."):
+        for cls in classes:
+            if cls.__qualname__ == qualname and cls.__module__.startswith("tabaugment.generators."):
                 return cls
-        raise ModelFileError(f"Generator class {class_path!r} is neither built in nor registered.")
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise ModelFileError(f"Generator class {class_path!r} does not exist in this version.") from exc
-    if not (isinstance(cls, type) and issubclass(cls, BaseGenerator)):
-        raise ModelFileError(f"{class_path!r} is not a generator class.")
-    return cls
+        raise ModelFileError(f"Generator class {class_path!r} does not exist in this version of tabaugment.")
+    raise ModelFileError(
+        f"Generator class {class_path!r} is neither built in nor registered. Install the package that provides "
+        "it, or register the class with tabaugment.register('generators', name, cls) before loading."
+    )
 
 
 def _jsonable(value: Any) -> Any:

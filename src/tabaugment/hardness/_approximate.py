@@ -22,84 +22,17 @@ from typing import Any
 
 import numpy as np
 
+from tabaugment._neighbors import NeighbourIndex
 from tabaugment._progress import progress_bar
 from tabaugment._validation import check_int, check_one_of
 from tabaugment.data.encoding import FeatureEncoder
-from tabaugment.exceptions import DataError
+from tabaugment.exceptions import ParameterError
 from tabaugment.hardness._knn_shapley import _common_codes, against_reference
 from tabaugment.hardness.base import BaseHardness
 
-__all__ = ["ApproximateKNNShapley", "NeighbourIndex", "approximate_knn_shapley", "top_neighbours"]
+__all__ = ["ApproximateKNNShapley", "approximate_knn_shapley"]
 
 logger = logging.getLogger(__name__)
-
-
-class NeighbourIndex:
-    """Nearest training rows, built once and searched chunk by chunk.
-
-    ``kind``: ``"flat"`` (faiss, exact), ``"ivf"`` (faiss inverted lists, approximate; for
-    millions of rows), ``"numpy"`` (chunked exact search, no faiss) or ``"auto"`` (flat when
-    faiss is installed, else numpy).
-    """
-
-    def __init__(self, X: np.ndarray, *, kind: str = "auto", max_memory_mb: float = 512, n_probe: int = 16) -> None:
-        check_one_of(kind, "index", "NeighbourIndex", ("auto", "flat", "ivf", "numpy"))
-        if kind == "auto":
-            try:
-                import faiss
-
-                kind = "flat"
-            except ImportError:
-                kind = "numpy"
-        self.kind = kind
-        self.max_memory_mb = max_memory_mb
-        if kind in ("flat", "ivf"):
-            from tabaugment._optional import import_optional
-
-            faiss = import_optional("faiss", extra="faiss", purpose="approximate KNN-Shapley")
-            xb = np.ascontiguousarray(X, dtype=np.float32)
-            d = xb.shape[1]
-            if kind == "flat":
-                index = faiss.IndexFlatL2(d)
-            else:
-                n_lists = max(1, int(4 * np.sqrt(len(xb))))
-                index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_lists)
-                sample = np.random.default_rng(0).choice(len(xb), min(len(xb), 50 * n_lists), replace=False)
-                index.train(xb[np.sort(sample)])
-                index.nprobe = n_probe
-            index.add(xb)
-            self.index = index
-        else:
-            self.X = np.ascontiguousarray(X, dtype=np.float64)
-            self.sq = np.einsum("ij,ij->i", self.X, self.X)
-
-    def search(self, Q: np.ndarray, top: int) -> np.ndarray:
-        """Indices of the ``top`` nearest training rows of each query row, nearest first."""
-        if self.kind in ("flat", "ivf"):
-            _, nn = self.index.search(np.ascontiguousarray(Q, dtype=np.float32), top)
-            if (nn < 0).any():
-                raise DataError(
-                    "The approximate index returned fewer neighbours than asked; raise n_probe or use index='flat'."
-                )
-            return nn.astype(np.int64)
-        X, n = self.X, len(self.X)
-        chunk = max(1, int(self.max_memory_mb * 2**20 // (16 * n)))
-        out = np.empty((len(Q), top), dtype=np.int64)
-        for lo in range(0, len(Q), chunk):
-            d = Q[lo : lo + chunk] @ X.T
-            d *= -2.0
-            d += self.sq
-            part = np.argpartition(d, top - 1, axis=1)[:, :top] if top < n else np.tile(np.arange(n), (len(d), 1))
-            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-            out[lo : lo + len(d)] = np.take_along_axis(part, order, axis=1)
-        return out
-
-
-def top_neighbours(
-    X: np.ndarray, X_val: np.ndarray, top: int, *, index: str = "auto", max_memory_mb: float = 512, n_probe: int = 16
-) -> np.ndarray:
-    """Indices of the ``top`` nearest training rows of each validation row, nearest first."""
-    return NeighbourIndex(X, kind=index, max_memory_mb=max_memory_mb, n_probe=n_probe).search(X_val, top)
 
 
 def approximate_knn_shapley(
@@ -108,7 +41,7 @@ def approximate_knn_shapley(
     X_val: np.ndarray,
     y_val: np.ndarray,
     *,
-    k: int,
+    n_neighbors: int,
     top: int = 100,
     index: str = "auto",
     max_memory_mb: float = 512,
@@ -117,10 +50,10 @@ def approximate_knn_shapley(
     """KNN-Shapley from each validation point's ``top`` nearest training rows (see module doc)."""
     y, y_val = _common_codes(np.asarray(y), np.asarray(y_val))
     n, m = len(X), len(X_val)
-    k = check_int(k, "k", "approximate_knn_shapley")
+    k = check_int(n_neighbors, "n_neighbors", "approximate_knn_shapley")
     top = min(check_int(top, "top", "approximate_knn_shapley"), n)
     if top < min(k, n):
-        raise ValueError(f"top ({top}) must be at least k ({k}): the K nearest neighbours need exact values.")
+        raise ParameterError(f"top ({top}) must be at least n_neighbors ({k}): the K nearest neighbours need exact values.")
     classes, y_idx = np.unique(y, return_inverse=True)
     share = np.bincount(y_idx, minlength=len(classes)) / n
     pos = {c: i for i, c in enumerate(classes)}
@@ -198,7 +131,7 @@ class ApproximateKNNShapley(BaseHardness):
         encoder = FeatureEncoder().fit(X)
         Z = encoder.transform(X)
         opts = dict(
-            k=self.n_neighbors, top=self.top, index=self.index, max_memory_mb=self.max_memory_mb, progress=self.progress
+            n_neighbors=self.n_neighbors, top=self.top, index=self.index, max_memory_mb=self.max_memory_mb, progress=self.progress
         )
         values = against_reference(
             approximate_knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts

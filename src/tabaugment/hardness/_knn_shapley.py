@@ -53,7 +53,7 @@ def knn_shapley(
     X_val: np.ndarray,
     y_val: np.ndarray,
     *,
-    k: int,
+    n_neighbors: int,
     chunk_size: int | None = None,
     max_memory_mb: float = 1024,
     n_jobs: int = 1,
@@ -65,7 +65,7 @@ def knn_shapley(
     ----------
     X, y : numeric training features (n, d) and labels (n,).
     X_val, y_val : numeric validation features (m, d) and labels (m,).
-    k : number of neighbours of the K-NN classifier.
+    n_neighbors : K, the number of neighbours of the K-NN classifier.
     chunk_size : validation rows per chunk; by default derived from ``max_memory_mb``.
     n_jobs : chunks processed at once (threads; numpy releases the GIL in BLAS and sorts).
 
@@ -81,7 +81,7 @@ def knn_shapley(
         raise ValueError(f"X and X_val must be 2-D with the same columns; got {X.shape} and {X_val.shape}.")
     if n == 0 or m == 0:
         raise DataError(f"KNN-Shapley needs training and validation rows; got {n} and {m}.")
-    k = check_int(k, "k", "knn_shapley")
+    k = check_int(n_neighbors, "n_neighbors", "knn_shapley")
     if chunk_size is None:
         chunk_size = knn_shapley_chunk_size(n, max_memory_mb / max(n_jobs, 1))
     chunk_size = min(check_int(chunk_size, "chunk_size", "knn_shapley"), m)
@@ -238,7 +238,7 @@ class KNNShapley(BaseHardness):
         encoder = FeatureEncoder().fit(X)
         Z = encoder.transform(X)
         opts = dict(
-            k=self.n_neighbors,
+            n_neighbors=self.n_neighbors,
             chunk_size=self.chunk_size,
             max_memory_mb=self.max_memory_mb,
             n_jobs=self.n_jobs,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tabaugment._neighbors import nearest_distances
 from tabaugment._progress import progress_bar
 from tabaugment._validation import check_int, check_positive_float
 from tabaugment.data.encoding import FeatureEncoder
@@ -80,14 +81,12 @@ def threshold_knn_shapley(
     return total / m
 
 
-def default_radius(Z: np.ndarray, *, k: int = 10, sample: int = 1000, random_state: int = 0) -> float:
-    """Median distance from a sample of rows to their k-th nearest other row."""
-    from tabaugment.evaluation.privacy import nearest_distances
-
+def default_radius(Z: np.ndarray, *, n_neighbors: int = 10, sample: int = 1000, random_state: int = 0) -> float:
+    """Median distance from a sample of rows to their ``n_neighbors``-th nearest other row."""
     rng = np.random.default_rng(random_state)
     idx = rng.choice(len(Z), min(sample, len(Z)), replace=False)
-    kk = min(k + 1, len(Z))
-    d = nearest_distances(Z[idx], Z, k=kk)[:, -1]  # the first is the row itself
+    kk = min(n_neighbors + 1, len(Z))
+    d = nearest_distances(Z[idx], Z, n_neighbors=kk)[:, -1]  # the first is the row itself
     r = float(np.median(d))
     return r if r > 0 else float(np.max(d)) or 1.0
 
@@ -136,7 +135,7 @@ class ThresholdKNNShapley(BaseHardness):
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         encoder = FeatureEncoder().fit(X)
         Z = encoder.transform(X)
-        radius = self.radius if self.radius is not None else default_radius(Z, k=self.n_neighbors)
+        radius = self.radius if self.radius is not None else default_radius(Z, n_neighbors=self.n_neighbors)
         self.radius_ = radius
         n_classes = len(np.unique(y if y_val is None else np.concatenate([y.astype(object), y_val.astype(object)])))
         opts = dict(radius=radius, n_classes=n_classes, max_memory_mb=self.max_memory_mb, progress=self.progress)

@@ -111,7 +111,7 @@ class HardestDenoised(BaseSelector):
 
 
 class HardNeighbourhood(BaseSelector):
-    """The hardest ``fraction`` of each class plus each hard row's ``n_neighbours`` nearest rows
+    """The hardest ``fraction`` of each class plus each hard row's ``n_neighbors`` nearest rows
     of the same class (standardised numbers, one-hot categories).
 
     Assumes the generator needs the local distribution around a hard row, not the hard row
@@ -121,14 +121,14 @@ class HardNeighbourhood(BaseSelector):
 
     name = "hard_neighbourhood"
 
-    def __init__(self, *, fraction: float = 0.05, n_neighbours: int = 5) -> None:
+    def __init__(self, *, fraction: float = 0.05, n_neighbors: int = 5) -> None:
         self.fraction = fraction
-        self.n_neighbours = n_neighbours
+        self.n_neighbors = n_neighbors
 
     def _check_params(self) -> None:
         check_fraction(self.fraction, "fraction", type(self).__name__)
-        if not (isinstance(self.n_neighbours, int) and self.n_neighbours >= 0):
-            raise ValueError(f"n_neighbours must be a non-negative int; got {self.n_neighbours!r}.")
+        if not (isinstance(self.n_neighbors, int) and self.n_neighbors >= 0):
+            raise ValueError(f"n_neighbors must be a non-negative int; got {self.n_neighbors!r}.")
 
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         if X is None:
@@ -143,7 +143,7 @@ class HardNeighbourhood(BaseSelector):
             pos = np.flatnonzero(y == label)
             seeds = hardest(result.scores, pos, _count(self.fraction, len(pos)))
             parts.append(seeds)
-            k = min(self.n_neighbours + 1, len(pos))
+            k = min(self.n_neighbors + 1, len(pos))
             if k > 1:
                 nn = NearestNeighbors(n_neighbors=k).fit(Z[pos])
                 _, idx = nn.kneighbors(Z[seeds])

@@ -19,8 +19,8 @@ import numpy as np
 
 from tabaugment._random import RandomState
 from tabaugment._validation import check_int
-from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import TrainingLog, init_weights, torch_module
+from tabaugment.generators.neural._base import NeuralGenerator
+from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
 
 __all__ = ["TabularDiffusion"]
 
@@ -119,39 +119,12 @@ class TabularDiffusion(NeuralGenerator):
 
     # ------------------------------------------------------------------ model
     def _build_modules(self, seed: int) -> dict[str, Any]:
+        from tabaugment.generators.neural._networks import Denoiser
+
         torch = torch_module()
-        nn = torch.nn
         width = self.width or (128 if self._n_fit < 500 else 256)
-        d_num, d_cat = len(self.quantiles_), sum(self.cat_sizes_)
-        n_labels = self.n_labels_
-
-        class Denoiser(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.label = nn.Embedding(n_labels, width)
-                self.time = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
-                self.inp = nn.Linear(d_num + d_cat, width)
-                self.body = nn.Sequential(
-                    nn.SiLU(),
-                    nn.Linear(width, width),
-                    nn.SiLU(),
-                    nn.Linear(width, width),
-                    nn.SiLU(),
-                    nn.Linear(width, d_num + d_cat),
-                )
-                self.width = width
-
-            def forward(self, x: Any, t: Any, y: Any) -> Any:
-                half = self.width // 2
-                freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / half).to(x.device)
-                ang = t.float()[:, None] * freqs[None, :]
-                emb = torch.cat([torch.cos(ang), torch.sin(ang)], dim=1)
-                if emb.shape[1] < self.width:
-                    emb = torch.nn.functional.pad(emb, (0, self.width - emb.shape[1]))
-                return self.body(self.inp(x) + self.time(emb) + self.label(y))
-
         gen = torch.Generator().manual_seed(seed)
-        mods = {"denoiser": Denoiser()}
+        mods = {"denoiser": Denoiser(len(self.quantiles_), sum(self.cat_sizes_), self.n_labels_, width)}
         init_weights(mods["denoiser"], gen)
         with torch.no_grad():
             mods["denoiser"].label.weight.normal_(0, 1, generator=gen)

@@ -3,7 +3,6 @@ and conversion of weights to numpy arrays for safetensors. torch is imported laz
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -13,55 +12,12 @@ import numpy as np
 from tabaugment._optional import import_optional
 from tabaugment._progress import progress_bar
 
-__all__ = [
-    "TrainingLog",
-    "init_weights",
-    "load_state_arrays",
-    "local_dropout",
-    "resolve_device",
-    "set_dropout_generator",
-    "state_arrays",
-    "torch_module",
-]
+__all__ = ["TrainingLog", "init_weights", "load_state_arrays", "resolve_device", "state_arrays", "torch_module"]
 
 
 def torch_module() -> Any:
+    """The torch module, or a :class:`~tabaugment.exceptions.MissingDependencyError` naming the extra."""
     return import_optional("torch", extra="torch", purpose="neural generators")
-
-
-@functools.cache
-def _local_dropout_class() -> type:
-    torch = torch_module()
-
-    class LocalDropout(torch.nn.Module):
-        """Dropout drawing its masks from a local generator (nn.Dropout uses the global RNG);
-        off until :func:`set_dropout_generator` gives it one."""
-
-        def __init__(self, p: float) -> None:
-            super().__init__()
-            self.p = p
-            self.generator: Any = None
-
-        def forward(self, x: Any) -> Any:
-            if not self.training or self.generator is None or self.p <= 0:
-                return x
-            keep = torch.rand(x.shape, generator=self.generator).to(x.device) >= self.p
-            return x * keep / (1 - self.p)
-
-    return LocalDropout
-
-
-def local_dropout(p: float) -> Any:
-    """A dropout layer whose masks come from a local torch generator (never the global RNG)."""
-    return _local_dropout_class()(p)
-
-
-def set_dropout_generator(module: Any, generator: Any) -> None:
-    """Give every :func:`local_dropout` layer inside ``module`` the generator to draw from."""
-    cls = _local_dropout_class()
-    for layer in module.modules():
-        if isinstance(layer, cls):
-            layer.generator = generator
 
 
 def resolve_device(device: str) -> Any:

@@ -11,8 +11,8 @@ import numpy as np
 from tabaugment._random import derive_seed
 from tabaugment._validation import check_int
 from tabaugment.exceptions import DataError
-from tabaugment.generators._torch import load_state_arrays, resolve_device, state_arrays, torch_module
-from tabaugment.generators._transform import TableTransformer
+from tabaugment.generators.neural._torch import load_state_arrays, resolve_device, state_arrays, torch_module
+from tabaugment.generators.neural._transform import TableTransformer
 from tabaugment.generators.base import BaseGenerator, allocate
 
 __all__ = ["NeuralGenerator"]

@@ -32,14 +32,12 @@ import numpy as np
 from tabaugment._random import RandomState
 from tabaugment._validation import check_int
 from tabaugment.exceptions import ModelFileError
-from tabaugment.generators._lm import SamplingShortfallWarning
-from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import (
+from tabaugment.exceptions import SamplingShortfallWarning
+from tabaugment.generators.neural._base import NeuralGenerator
+from tabaugment.generators.neural._torch import (
     TrainingLog,
     load_state_arrays,
-    local_dropout,
     resolve_device,
-    set_dropout_generator,
     state_arrays,
     torch_module,
 )
@@ -184,68 +182,6 @@ def _bin_edges(finite: np.ndarray, n_bins: int) -> np.ndarray:
     return np.unique(np.r_[around, inner])
 
 
-def _build_gpt(vocab: int, length: int, d_model: int, n_layers: int, n_heads: int, dropout: float, seed: int) -> Any:
-    torch = torch_module()
-    nn = torch.nn
-    F = nn.functional
-
-    class Block(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.ln1 = nn.LayerNorm(d_model)
-            self.qkv = nn.Linear(d_model, 3 * d_model)
-            self.proj = nn.Linear(d_model, d_model)
-            self.ln2 = nn.LayerNorm(d_model)
-            self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
-            self.drop1, self.drop2 = local_dropout(dropout), local_dropout(dropout)
-
-        def forward(self, x: Any, cache: list[Any] | None = None) -> Any:
-            b, t, _ = x.shape
-            q, k, v = self.qkv(self.ln1(x)).split(d_model, dim=2)
-            q, k, v = (z.view(b, t, n_heads, d_model // n_heads).transpose(1, 2) for z in (q, k, v))
-            if cache is None:
-                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            else:  # one new position attends to every cached one
-                if cache[0] is not None:
-                    k = torch.cat([cache[0], k], dim=2)
-                    v = torch.cat([cache[1], v], dim=2)
-                cache[0], cache[1] = k, v
-                y = F.scaled_dot_product_attention(q, k, v)
-            x = x + self.drop1(self.proj(y.transpose(1, 2).reshape(b, t, d_model)))
-            return x + self.drop2(self.mlp(self.ln2(x)))
-
-    class GPT(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.tok = nn.Embedding(vocab, d_model)
-            self.pos = nn.Embedding(length + 1, d_model)
-            self.blocks = nn.ModuleList([Block() for _ in range(n_layers)])
-            self.ln = nn.LayerNorm(d_model)
-            self.head = nn.Linear(d_model, vocab, bias=False)
-            self.drop = local_dropout(dropout)
-
-        def set_generator(self, generator: Any) -> None:
-            set_dropout_generator(self, generator)
-
-        def forward(self, idx: Any, start: int = 0, caches: list[list[Any]] | None = None) -> Any:
-            pos = torch.arange(start, start + idx.shape[1], device=idx.device)
-            x = self.drop(self.tok(idx) + self.pos(pos)[None])
-            for i, block in enumerate(self.blocks):
-                x = block(x, None if caches is None else caches[i])
-            return self.head(self.ln(x))
-
-    model = GPT()
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():  # GPT-2 style initialisation from a local generator
-        for name, p in model.named_parameters():
-            if p.dim() >= 2:
-                std = 0.02 / math.sqrt(2 * n_layers) if name.endswith("proj.weight") or "mlp.2" in name else 0.02
-                torch.nn.init.normal_(p, 0.0, std, generator=gen)
-            elif name.endswith("bias"):
-                p.zero_()
-    return model
-
-
 def _nucleus(probs: Any, top_p: float) -> Any:
     """Keep, per row, the most likely tokens whose probabilities sum to ``top_p`` (at least one)."""
     torch = torch_module()
@@ -362,10 +298,11 @@ class TabularGPT(NeuralGenerator):
         return order
 
     def _build_modules(self, seed: int) -> dict[str, Any]:
+        from tabaugment.generators.neural._networks import GPT
+
         tok = self.tokenizer_
-        return {
-            "gpt": _build_gpt(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, self.dropout, seed)
-        }
+        gpt = GPT(tok.vocab, len(tok.order), self.d_model, self.n_layers, self.n_heads, self.dropout)
+        return {"gpt": gpt.initialise(seed)}
 
     def _resolve_label_position(self) -> str:
         if self.label_position == "auto":

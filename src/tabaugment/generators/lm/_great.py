@@ -13,7 +13,8 @@ from typing import ClassVar
 import numpy as np
 
 from tabaugment._random import RandomState
-from tabaugment.generators._lm import LMGenerator, RowPlan
+from tabaugment.generators.lm._base import LMGenerator
+from tabaugment.generators.lm._tokens import RowPlan
 
 __all__ = ["GReaT"]
 
@@ -96,18 +97,18 @@ class GReaT(LMGenerator):
     ) -> list[tuple[list[int], list[bool]]]:
         out = []
         for i in range(len(num)):
-            ids, mask = self._row_pieces(self._order(rng, []), num, codes, i)
-            out.append(([self._bos, *ids], [False, *mask]))
+            ids, mask = self.tokens_.row_pieces(self._order(rng, []), num, codes, i)
+            out.append(([self.tokens_.bos, *ids], [False, *mask]))
         return out
 
     def _plans(self, n: int, fixed: dict[int, float], rng: np.random.Generator) -> list[RowPlan]:
         first = sorted(fixed)
-        return [self._row_plan(self._order(rng, first), fixed, [self._bos]) for _ in range(n)]
+        return [self.tokens_.row_plan(self._order(rng, first), fixed, [self.tokens_.bos]) for _ in range(n)]
 
     def _score_examples(self, num: np.ndarray, codes: np.ndarray) -> list[tuple[list[int], list[bool]]]:
         order = list(range(len(self.codecs_)))
         out = []
         for i in range(len(num)):
-            ids, mask = self._row_pieces(order, num, codes, i)
-            out.append(([self._bos, *ids], [False, *mask]))
+            ids, mask = self.tokens_.row_pieces(order, num, codes, i)
+            out.append(([self.tokens_.bos, *ids], [False, *mask]))
         return out

@@ -13,7 +13,7 @@ Following Wang et al. (2024):
    nearest pool rows make the examples. With ``conditions={target: label}`` the anchor has
    that label and the answer starts with it.
 
-Ablations of the paper are options: ``neighbours="random"`` (random rows instead of KNN),
+Ablations of the paper are options: ``prompt_rows="random"`` (random rows instead of KNN),
 ``filter=False``, ``permute=False``. The prompt pool is part of the saved model (real rows).
 """
 
@@ -27,7 +27,8 @@ import numpy as np
 from tabaugment._random import RandomState
 from tabaugment._validation import check_int
 from tabaugment.exceptions import DataError
-from tabaugment.generators._lm import LMGenerator, RowPlan
+from tabaugment.generators.lm._base import LMGenerator
+from tabaugment.generators.lm._tokens import RowPlan
 
 __all__ = ["HARMONIC"]
 
@@ -41,7 +42,8 @@ class HARMONIC(LMGenerator):
     ----------
     model_path : a local model folder, ``.gguf`` file, or ``"smollm2"`` (see :class:`GReaT`).
     n_neighbors : example rows per prompt (the paper uses 5).
-    neighbours : ``"knn"`` (nearest rows) or ``"random"`` (the paper's "w/o KNN" ablation).
+    prompt_rows : which rows fill a prompt: ``"nearest"`` (the row's nearest neighbours) or
+        ``"random"`` (the paper's "w/o KNN" ablation).
     filter : drop tuning examples whose label is not the label of most of their neighbours.
     permute : a random feature order in every JSON row (False: table order).
     prompt_fraction : share of each class kept out of tuning as the prompt pool for sampling.
@@ -63,7 +65,7 @@ class HARMONIC(LMGenerator):
         *,
         model_path: str = "smollm2",
         n_neighbors: int = 5,
-        neighbours: str = "knn",
+        prompt_rows: str = "nearest",
         filter: bool = True,
         permute: bool = True,
         prompt_fraction: float = 0.2,
@@ -85,7 +87,7 @@ class HARMONIC(LMGenerator):
     ) -> None:
         self.model_path = model_path
         self.n_neighbors = n_neighbors
-        self.neighbours = neighbours
+        self.prompt_rows = prompt_rows
         self.filter = filter
         self.permute = permute
         self.prompt_fraction = prompt_fraction
@@ -110,8 +112,8 @@ class HARMONIC(LMGenerator):
         check_int(self.n_neighbors, "n_neighbors", "HARMONIC", minimum=1)
         if self.n_neighbors >= len(_WORDS):
             raise ValueError(f"n_neighbors must be below {len(_WORDS)}; got {self.n_neighbors}.")
-        if self.neighbours not in ("knn", "random"):
-            raise ValueError(f"neighbours must be 'knn' or 'random'; got {self.neighbours!r}.")
+        if self.prompt_rows not in ("nearest", "random"):
+            raise ValueError(f"prompt_rows must be 'nearest' or 'random'; got {self.prompt_rows!r}.")
         if not 0 < self.prompt_fraction < 1:
             raise ValueError(f"prompt_fraction must be in (0, 1); got {self.prompt_fraction!r}.")
 
@@ -152,7 +154,7 @@ class HARMONIC(LMGenerator):
                 f"{self.prompt_fraction}). Fit on more rows or lower n_neighbors."
             )
         feats = self._features(num[tune_idx], codes[tune_idx])
-        if self.neighbours == "knn":
+        if self.prompt_rows == "nearest":
             nn = NearestNeighbors(n_neighbors=K + 1).fit(feats)
             _, idx = nn.kneighbors(feats)
             neigh = np.array([[j for j in row if j != i][:K] for i, row in enumerate(idx)])
@@ -190,7 +192,7 @@ class HARMONIC(LMGenerator):
         order = list(range(len(self.codecs_)))
         if self.permute and rng is not None:
             order = [order[j] for j in rng.permutation(len(order))]
-        pairs = [(self.codecs_[k].column, self._value_text(k, num, codes, i)) for k in order]
+        pairs = [(self.codecs_[k].column, self.tokens_.value_text(k, num, codes, i)) for k in order]
         return self._format.render(pairs)
 
     def _prompt(
@@ -207,7 +209,7 @@ class HARMONIC(LMGenerator):
         body = "".join(
             f"Example {_WORDS[e + 1]}: {self._json_row(num, codes, int(i), rng)}\n" for e, i in enumerate(rows)
         )
-        return [self._bos, *self.tokenizer_.encode(head + body + "New row: ", add_special_tokens=False)]
+        return [self.tokens_.bos, *self.tokenizer_.encode(head + body + "New row: ", add_special_tokens=False)]
 
     def _examples(
         self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
@@ -216,7 +218,7 @@ class HARMONIC(LMGenerator):
         out = []
         for i in np.flatnonzero(keep):
             prompt = self._prompt(tnum, tcodes, neigh[i], rng)
-            ids, mask = self._row_pieces(self._order(rng, []), tnum, tcodes, int(i))
+            ids, mask = self.tokens_.row_pieces(self._order(rng, []), tnum, tcodes, int(i))
             out.append(([*prompt, *ids], [False] * len(prompt) + mask))
         return out
 
@@ -232,7 +234,7 @@ class HARMONIC(LMGenerator):
         plans = []
         for _ in range(n):
             a = int(rng.choice(anchors))
-            if self.neighbours == "knn":
+            if self.prompt_rows == "nearest":
                 _, idx = self._pool_nn.kneighbors(self._pool_features[a : a + 1], n_neighbors=K)
                 rows = idx[0]
                 rows = rows[rng.permutation(len(rows))]
@@ -241,7 +243,7 @@ class HARMONIC(LMGenerator):
                 rows = np.r_[a, rng.choice(others, size=K - 1, replace=False)] if K > 1 else np.array([a])
                 rows = rows[rng.permutation(len(rows))]
             prompt = self._prompt(self.pool_num_, self.pool_codes_, rows, rng)
-            plans.append(self._row_plan(self._order(rng, sorted(fixed)), fixed, prompt))
+            plans.append(self.tokens_.row_plan(self._order(rng, sorted(fixed)), fixed, prompt))
         return plans
 
     def _score_examples(self, num: np.ndarray, codes: np.ndarray) -> list[tuple[list[int], list[bool]]]:
@@ -252,7 +254,7 @@ class HARMONIC(LMGenerator):
         out = []
         for i in range(len(num)):
             prompt = self._prompt(self.pool_num_, self.pool_codes_, idx[i], None)
-            ids, mask = self._row_pieces(order, num, codes, i)
+            ids, mask = self.tokens_.row_pieces(order, num, codes, i)
             out.append(([*prompt, *ids], [False] * len(prompt) + mask))
         return out
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
-from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import TrainingLog, init_weights, local_dropout, set_dropout_generator, torch_module
+from tabaugment.generators.neural._base import NeuralGenerator
+from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
 
 __all__ = ["CTGAN"]
 
@@ -92,54 +92,17 @@ class CTGAN(NeuralGenerator):
         return [s for s in self.transformer_.spans_ if s.role == "category"]
 
     def _build_modules(self, seed: int) -> dict[str, Any]:
+        from tabaugment.generators.neural._networks import CTGANDiscriminator, CTGANGenerator
+
         torch = torch_module()
-        nn = torch.nn
         width = self.width or (128 if self._n_fit < 500 else 256)
         d_data = self.transformer_.output_dim_
         d_cond = sum(s.width for s in self._cond_layout())
-        pac = self.pac_
-
-        class Residual(nn.Module):
-            def __init__(self, i: int, o: int) -> None:
-                super().__init__()
-                self.fc, self.bn = nn.Linear(i, o), nn.BatchNorm1d(o)
-
-            def forward(self, x: Any) -> Any:
-                return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
-
-        class Generator(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                d = self_noise + d_cond
-                self.body = nn.Sequential(Residual(d, width), Residual(d + width, width))
-                self.out = nn.Linear(d + 2 * width, d_data)
-
-            def forward(self, z: Any) -> Any:
-                return self.out(self.body(z))
-
-        class Discriminator(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                d = (d_data + d_cond) * pac
-                self.net = nn.Sequential(
-                    nn.Linear(d, width),
-                    nn.LeakyReLU(0.2),
-                    local_dropout(0.5),
-                    nn.Linear(width, width),
-                    nn.LeakyReLU(0.2),
-                    local_dropout(0.5),
-                    nn.Linear(width, 1),
-                )
-
-            def forward(self, x: Any) -> Any:
-                return self.net(x.reshape(-1, x.shape[1] * pac))
-
-            def set_generator(self, generator: Any) -> None:
-                set_dropout_generator(self, generator)
-
-        self_noise = self.noise_dim
         gen = torch.Generator().manual_seed(seed)
-        mods = {"generator": Generator(), "discriminator": Discriminator()}
+        mods = {
+            "generator": CTGANGenerator(self.noise_dim, d_cond, d_data, width),
+            "discriminator": CTGANDiscriminator(d_data, d_cond, self.pac_, width),
+        }
         for m in mods.values():
             init_weights(m, gen)
         return mods

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from tabaugment._random import RandomState
-from tabaugment.generators._neural import NeuralGenerator
-from tabaugment.generators._torch import TrainingLog, init_weights, torch_module
+from tabaugment.generators.neural._base import NeuralGenerator
+from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
 
 __all__ = ["TVAE"]
 
@@ -83,41 +83,14 @@ class TVAE(NeuralGenerator):
         return (self.hidden or (64 if small < 500 else 128), self.latent or (32 if small < 500 else 128))
 
     def _build_modules(self, seed: int) -> dict[str, Any]:
+        from tabaugment.generators.neural._networks import TVAEDecoder, TVAEEncoder
+
         torch = torch_module()
-        nn = torch.nn
         hidden, latent = self._sizes()
-        tf = self.transformer_
-        t_span = tf.category_span(self.target_index)
-        d_in, d_c = tf.output_dim_ - t_span.width, t_span.width
-
-        class Encoder(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.net = nn.Sequential(nn.Linear(d_in + d_c, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
-                self.mu = nn.Linear(hidden, latent)
-                self.logvar = nn.Linear(hidden, latent)
-
-            def forward(self, x: Any, c: Any) -> tuple[Any, Any]:
-                h = self.net(torch.cat([x, c], dim=1))
-                return self.mu(h), self.logvar(h)
-
-        class Decoder(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.net = nn.Sequential(
-                    nn.Linear(latent + d_c, hidden),
-                    nn.ReLU(),
-                    nn.Linear(hidden, hidden),
-                    nn.ReLU(),
-                    nn.Linear(hidden, d_in),
-                )
-                self.log_sigma = nn.Parameter(torch.full((d_in,), np.log(0.1), dtype=torch.float32))
-
-            def forward(self, z: Any, c: Any) -> Any:
-                return self.net(torch.cat([z, c], dim=1))
-
+        t_span = self.transformer_.category_span(self.target_index)
+        d_in, d_c = self.transformer_.output_dim_ - t_span.width, t_span.width
         gen = torch.Generator().manual_seed(seed)
-        mods = {"encoder": Encoder(), "decoder": Decoder()}
+        mods = {"encoder": TVAEEncoder(d_in, d_c, hidden, latent), "decoder": TVAEDecoder(d_in, d_c, hidden, latent)}
         for m in mods.values():
             init_weights(m, gen)
         return mods

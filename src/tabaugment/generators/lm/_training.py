@@ -1,0 +1,149 @@
+"""Fine-tuning a causal LM on (token ids, loss mask) examples, in bounded memory.
+
+An example is a list of token ids and a mask of the tokens that are trained on (a row's
+values, not the prompt or the column names). Batches are split into micro-batches of at most
+``max_batch_tokens`` padded tokens whose gradients accumulate, so the update equals the whole
+batch's; the output layer runs only at trained positions, where full-vocabulary logits would
+otherwise dominate memory.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tabaugment._progress import progress_bar
+from tabaugment.exceptions import DataError
+from tabaugment.generators.neural._torch import torch_module
+
+__all__ = ["Example", "collate", "context_limit", "fine_tune", "micro_batches", "token_loss"]
+
+#: Token ids and the mask of the tokens trained on.
+Example = tuple[list[int], list[bool]]
+
+
+def fine_tune(
+    model: Any,
+    make_examples: Callable[[], list[Example]],
+    rng: np.random.Generator,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    max_batch_tokens: int,
+    pad: int,
+    device: Any,
+    progress: bool = False,
+    desc: str = "fine-tuning",
+) -> list[dict[str, float]]:
+    """AdamW with linear warm-up and decay; ``make_examples()`` is called once per epoch (fresh
+    column orders and prompts). Returns one history row per epoch."""
+    torch = torch_module()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.0)
+    first = make_examples()
+    steps_per_epoch = math.ceil(len(first) / int(batch_size))
+    total = steps_per_epoch * int(epochs)
+    warm = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / max(total, 1)))
+    history = []
+    limit = context_limit(model)
+    with progress_bar(progress, total=total, desc=desc, unit="batch") as bar:
+        for epoch in range(int(epochs)):
+            examples = first if epoch == 0 else make_examples()
+            too_long = max(len(ids) for ids, _ in examples)
+            if limit and too_long > limit:
+                raise DataError(
+                    f"A training example of {desc} has {too_long} tokens, more than the model's context of "
+                    f"{limit}. Use fewer columns or fewer neighbours."
+                )
+            model.train()
+            order = rng.permutation(len(examples))
+            loss_sum, tokens, t0 = 0.0, 0, time.perf_counter()
+            for lo in range(0, len(order), int(batch_size)):
+                batch = [examples[i] for i in order[lo : lo + int(batch_size)]]
+                n_labelled = sum(int(np.sum(m[1:])) for _, m in batch)
+                opt.zero_grad()
+                value = 0.0
+                for part in micro_batches(batch, max_batch_tokens):
+                    ids, att, labels = collate(part, pad, device)
+                    loss, _ = token_loss(model, ids, att, labels, "sum")
+                    (loss / max(n_labelled, 1)).backward()
+                    value += loss.item()
+                    tokens += int(att.sum())
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                opt.step()
+                sched.step()
+                loss_sum += value
+                value /= max(n_labelled, 1)
+                bar.update(1)
+                bar.set_postfix_str(f"epoch={epoch} loss={value:.3f}")
+            history.append(
+                {
+                    "epoch": epoch,
+                    "loss": loss_sum / max(1, sum(int(np.sum(m[1:])) for _, m in examples)),
+                    "examples": len(examples),
+                    "tokens": tokens,
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+    return history
+
+
+def micro_batches(batch: list[Example], max_batch_tokens: int) -> list[list[Example]]:
+    """Split a batch so no forward pass holds more than ``max_batch_tokens`` padded tokens
+    (gradients accumulate over the parts, so the update is the same)."""
+    parts: list[list[Example]] = [[]]
+    width = 0
+    for ex in sorted(batch, key=lambda e: len(e[0])):
+        w = max(width, len(ex[0]))
+        if parts[-1] and w * (len(parts[-1]) + 1) > int(max_batch_tokens):
+            parts.append([])
+            w = len(ex[0])
+        parts[-1].append(ex)
+        width = w
+    return parts
+
+
+def token_loss(model: Any, ids: Any, att: Any, labels: Any, reduction: str) -> tuple[Any, int]:
+    """Cross-entropy (natural log) of the labelled tokens given the tokens before them, and
+    how many tokens were labelled. The output layer runs only at labelled positions."""
+    torch = torch_module()
+    lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    body = getattr(lm, lm.base_model_prefix)
+    hidden = body(input_ids=ids, attention_mask=att).last_hidden_state[:, :-1]
+    target = labels[:, 1:]
+    keep = target != -100
+    logits = lm.get_output_embeddings()(hidden[keep]).float()
+    loss = torch.nn.functional.cross_entropy(logits, target[keep], reduction=reduction)
+    return loss, int(keep.sum())
+
+
+def context_limit(model: Any) -> int | None:
+    """The model's longest sequence, when its config says."""
+    cfg = model.config
+    for name in ("max_position_embeddings", "n_positions"):
+        value = getattr(cfg, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def collate(batch: list[Example], pad: int, device: Any) -> tuple[Any, Any, Any]:
+    """Right-padded ``(input ids, attention mask, labels)`` tensors; labels are -100 where the
+    mask is off."""
+    torch = torch_module()
+    width = max(len(ids) for ids, _ in batch)
+    ids = np.full((len(batch), width), pad, dtype=np.int64)
+    att = np.zeros((len(batch), width), dtype=np.int64)
+    labels = np.full((len(batch), width), -100, dtype=np.int64)
+    for r, (seq, mask) in enumerate(batch):
+        ids[r, : len(seq)] = seq
+        att[r, : len(seq)] = 1
+        m = np.asarray(mask, dtype=bool)
+        labels[r, : len(seq)][m] = np.asarray(seq)[m]
+    return torch.as_tensor(ids, device=device), torch.as_tensor(att, device=device), torch.as_tensor(labels, device=device)

@@ -1,0 +1,6 @@
+"""Neural generators on torch: TVAE, CTGAN, TabDDPM-style diffusion and a from-scratch GPT.
+
+Importing this package does not import torch; a generator imports it when it is fitted or
+loaded. The networks live in :mod:`._networks`, the shared training machinery in
+:mod:`._base`, :mod:`._torch` and :mod:`._transform`.
+"""
