@@ -51,9 +51,9 @@ def adult_tables(datasets: Path):
 
 
 def part_a(real, synthetic, holdout) -> dict:
+    from tabaugment.data import Constraints
     from tabaugment.evaluation.fidelity import fidelity_report
     from tabaugment.evaluation.privacy import privacy_report
-    from tabaugment.evaluation.validity import Constraints
 
     out = {}
     with threadpool_limits(1):

@@ -37,11 +37,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import command_line, machine_info, versions
 
-from tabaugment.data import load_dataset, split_table
+from tabaugment.data import Constraints, load_dataset, split_table
 from tabaugment.evaluation import make_model
 from tabaugment.evaluation.fidelity import column_shapes
 from tabaugment.evaluation.privacy import data_leakage_test, privacy_report
-from tabaugment.evaluation.validity import Constraints
 
 SEEDS = (0, 1, 2)
 OUT = Path(__file__).parent / "results" / "lm_generators.json"
@@ -51,8 +50,7 @@ def main() -> None:
     import torch
     from sklearn.metrics import roc_auc_score
 
-    from tabaugment.generators import TabularGPT
-    from tabaugment.generators import TVAE
+    from tabaugment.generators import TVAE, TabularGPT
 
     torch.set_num_threads(1)
     ds = load_dataset("adult")

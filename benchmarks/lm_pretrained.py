@@ -37,11 +37,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import command_line, machine_info, versions
 
-from tabaugment.data import load_dataset, split_table
+from tabaugment.data import Constraints, load_dataset, split_table
 from tabaugment.evaluation.fidelity import column_shapes
 from tabaugment.evaluation.lle import lm_effectiveness
 from tabaugment.evaluation.privacy import data_leakage_test, privacy_report
-from tabaugment.evaluation.validity import Constraints
 
 OUT = Path(__file__).parent / "results" / "lm_pretrained.json"
 # sizes of the committed run (a short CPU run); each HARMONIC example is ~800 tokens

@@ -9,7 +9,7 @@ import pytest
 from tabaugment import Augmenter, TargetedSampler
 from tabaugment.augment import resolve_budget
 from tabaugment.data import load_breast_cancer, split_table
-from tabaugment.exceptions import DataError, DataLeakageError, SchemaError
+from tabaugment.exceptions import DataError, DataLeakageError, ParameterError, SchemaError
 from tabaugment.hardness import HardnessResult
 from tabaugment.selection import (
     AllRows,
@@ -34,6 +34,8 @@ SELECTED = np.r_[np.arange(10), np.arange(80, 90)]  # 10 of each class
         ("2x", {"a": 20, "b": 20}),
         ("0.5x", {"a": 5, "b": 5}),
         ("balance", {"a": 0, "b": 60}),
+        ("balance=0.5", {"a": 0, "b": 20}),
+        (" Balance = 0.25 ", {"a": 0, "b": 0}),
         ({"b": 7}, {"a": 0, "b": 7}),
     ],
 )
@@ -48,7 +50,7 @@ def test_budget_errors_quote_counts() -> None:
         resolve_budget("balance", Y, np.arange(10))
     with pytest.raises(ValueError, match="Unknown budget 'lots'"):
         resolve_budget("lots", Y, SELECTED)
-    with pytest.raises(DataError, match="Budget names label 'c'"):
+    with pytest.raises(DataError, match="The budget names label 'c'"):
         resolve_budget({"c": 3}, Y, SELECTED)
 
 
@@ -65,7 +67,9 @@ def test_selectors() -> None:
     r1 = RandomSelection(fraction=0.2, random_state=1).select(result, Y)
     assert r1.tolist() == RandomSelection(fraction=0.2, random_state=1).select(result, Y).tolist()
     assert np.isin(r1, np.arange(80, 100)).sum() == 4  # stratified
-    with pytest.raises(ValueError, match=r"'fraction' parameter of TopFraction must be a float in \(0, 1\]. Got 1.5"):
+    with pytest.raises(
+        ParameterError, match=r"'fraction' parameter of TopFraction must be a float in the range \(0, 1\]. Got 1.5"
+    ):
         TopFraction(fraction=1.5).select(result, Y)
     with pytest.raises(DataError, match="No row has a hardness score >= 500"):
         Threshold(threshold=500).select(result, Y)
@@ -169,7 +173,7 @@ def _people(n: int = 600) -> pd.DataFrame:
 
 
 def test_filter_invalid_keeps_only_valid_rows_and_fills_the_budget() -> None:
-    from tabaugment.evaluation.validity import Constraints
+    from tabaugment.data import Constraints
 
     table = _people()
     plain = Augmenter(selector="all", budget=300, random_state=0).fit_augment(table, "label")

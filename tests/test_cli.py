@@ -37,7 +37,7 @@ def test_demo_prints_a_table_and_writes_results(tmp_path, capsys) -> None:
 
 def test_hardness_command(tmp_path, csv_path, capsys) -> None:
     out = tmp_path / "scores.csv"
-    assert main(["hardness", str(csv_path), "--target", "default", "--k", "5", "--out", str(out)]) == 0
+    assert main(["hardness", str(csv_path), "--target", "default", "--n-neighbors", "5", "--out", str(out)]) == 0
     scores = pd.read_csv(out)
     assert list(scores.columns[:3]) == ["row_id", "default", "hardness"]
     assert len(scores) == 60 and scores["rank"].min() == 1
@@ -107,11 +107,18 @@ def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
         (["--target", "defualt"], "Did you mean 'default'"),
         (["--target", "default", "--budget", "50000"], "more than 10 x the"),
         (["--target", "default", "--generator", "smoth"], "Did you mean 'smote'"),
+        (["--target", "default", "--selector", "all", "--fraction", "0.3"], "'all' has no fraction parameter"),
+        (["--target", "default", "--generator-param", "k_nieghbors=3", "--generator", "smote"], "no parameter"),
+        (["--target", "default", "--budget", "lots"], "Unknown budget 'lots'"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, csv_path, capsys, args, message) -> None:
     out = tmp_path / "aug.csv"
-    assert main(["augment", str(csv_path), *args, "--out", str(out)]) == 2
+    try:
+        code = main(["augment", str(csv_path), *args, "--out", str(out)])
+    except SystemExit as exc:  # argparse refuses unknown registry names before anything runs
+        code = exc.code
+    assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["loans.csv"]

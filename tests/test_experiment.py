@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tabaugment.exceptions import SchemaError
+from tabaugment.exceptions import SpecError
 from tabaugment.experiment import ResultStore, analyze, holm, load_spec, run_experiment
 
 SPEC = {
@@ -41,9 +41,11 @@ def test_spec_lists_every_problem_at_once() -> None:
         "strategies": [
             {"name": "baseline", "generator": "gan"},
             {"name": "x", "selector_params": {"fractoin": 0.2}, "compare_to": "y", "fit_on": "everything"},
+            {"name": "z", "selector": "hardest", "selector_params": {"fraction": 2.0}, "budjet": 0.1},
+            {"name": "w", "budget": ["1x", "lots"]},
         ],
     }
-    with pytest.raises(SchemaError) as err:
+    with pytest.raises(SpecError) as err:
         load_spec(bad)
     text = str(err.value)
     for part in (
@@ -56,6 +58,9 @@ def test_spec_lists_every_problem_at_once() -> None:
         "has no parameter 'fractoin'",
         "compare_to: 'y' is not the name of another strategy",
         "'everything' is not 'selected' or 'all'",
+        "unknown key 'budjet'. Did you mean 'budget'?",
+        "'fraction' parameter of TopFraction must be a float in the range (0, 1]. Got 2.0",
+        "strategies[3].budget: Unknown budget 'lots'",
     ):
         assert part in text
 

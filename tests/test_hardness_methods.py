@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tabaugment._neighbors import top_neighbours
 from tabaugment._registry import available, get_class
 from tabaugment.hardness import (
     DataIQ,
@@ -18,7 +19,6 @@ from tabaugment.hardness import (
     knn_shapley,
     threshold_knn_shapley,
 )
-from tabaugment._neighbors import top_neighbours
 from tabaugment.testing import check_hardness
 
 FAST = {
@@ -162,7 +162,9 @@ def test_compare_hardness() -> None:
     assert cmp.spearman.loc["a", "b"] == pytest.approx(-1.0)
     comp = cmp.composition.set_index("method")
     assert comp.loc["a", "share_1"] == 1.0 and comp.loc["b", "share_1"] == 0.0
-    assert len(cmp.plot()) > 1000
+    from tabaugment.report.plots import hardness_comparison_plot
+
+    assert len(hardness_comparison_plot(cmp)) > 1000
 
 
 def test_dask_cluster_gives_the_single_process_result() -> None:

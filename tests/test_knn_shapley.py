@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tabaugment.exceptions import ParameterError
 from tabaugment.hardness import KNNShapley, knn_shapley
 
 
@@ -139,15 +140,15 @@ def test_cross_fitted_scores_do_not_depend_on_row_order(mixed_table) -> None:
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"n_neighbors": 0}, "'n_neighbors' parameter of KNNShapley must be an int >= 1. Got 0"),
-        ({"n_folds": 1}, "'n_folds' parameter of KNNShapley must be an int >= 2"),
-        ({"max_memory_mb": -5}, "'max_memory_mb' parameter of KNNShapley must be a float > 0"),
-        ({"n_jobs": 0}, "'n_jobs' parameter of KNNShapley must be an int >= 1 or -1"),
+        ({"n_neighbors": 0}, r"'n_neighbors' parameter of KNNShapley must be an int in the range \[1, inf\). Got 0"),
+        ({"n_folds": 1}, r"'n_folds' parameter of KNNShapley must be an int in the range \[2, inf\)"),
+        ({"max_memory_mb": -5}, r"'max_memory_mb' parameter of KNNShapley must be a float in the range \(0, inf\)"),
+        ({"n_jobs": 0}, r"'n_jobs' parameter of KNNShapley must be an int in the range \[1, inf\) or -1"),
     ],
 )
 def test_invalid_parameters_raise(params, match, mixed_table) -> None:
     table, target = mixed_table
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ParameterError, match=match):
         KNNShapley(**params).fit(table.drop(columns=[target]), table[target])
 
 

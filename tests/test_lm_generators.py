@@ -15,9 +15,8 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
 from tabaugment.evaluation.privacy import data_leakage_test
-from tabaugment.exceptions import DataError, ModelFileError
+from tabaugment.exceptions import DataError, ModelFileError, ParameterError, SamplingShortfallWarning
 from tabaugment.generators import HARMONIC, GReaT, load_generator
-from tabaugment.exceptions import SamplingShortfallWarning
 from tabaugment.generators.lm._text import NumberAutomaton, number_prefix_ok
 from tabaugment.testing import check_generator, contract_table
 from tabaugment.testing.lm import make_tiny_lm
@@ -175,7 +174,7 @@ def test_harmonic_filter_and_ablations(tiny_gpt2: str) -> None:
     fixed = HARMONIC(**common, permute=False).fit(table, target)
     text = fixed.tokenizer_.decode(fixed._plans(1, {}, np.random.default_rng(0))[0].prompt[1:])
     assert all(line.index('"age"') < line.index('"label"') for line in text.splitlines() if line.startswith("Example"))
-    with pytest.raises(ValueError, match="prompt_rows must be 'nearest' or 'random'"):
+    with pytest.raises(ParameterError, match="'prompt_rows' parameter of HARMONIC must be one of 'nearest', 'random'"):
         HARMONIC(**{**common, "prompt_rows": "kmeans"}).fit(table, target)
 
 
@@ -240,16 +239,18 @@ def test_lm_oversampler_balances_the_minority_class(tiny_gpt2: str) -> None:
     assert list(X_res.columns) == list(X.columns) and list(X_res.dtypes) == list(X.dtypes)
     assert (y_res == "bad").sum() == n_good and (y_res == "good").sum() == n_good
     assert X_res.iloc[: len(X)].equals(X)
-    _, y_half = LMOversampler(gen, sampling_strategy=0.8, fit_on="minority", random_state=0).fit_resample(X, y)
+    _, y_half = LMOversampler(gen, budget="balance=0.8", selector="minority", random_state=0).fit_resample(X, y)
     assert (y_half == "bad").sum() == int(np.ceil(0.8 * n_good)) and len(y_half) - len(y) == int(
         np.ceil(0.8 * n_good)
     ) - n_bad
-    _, y_ten = LMOversampler(gen, sampling_strategy=10, random_state=0).fit_resample(X, y)
+    _, y_ten = LMOversampler(gen, budget={"bad": 10}, random_state=0).fit_resample(X, y)
     assert len(y_ten) == len(y) + 10 and (y_ten.iloc[len(y) :] == "bad").all()
-    with pytest.raises(ValueError, match="needs a language-model generator"):
+    with pytest.raises(ParameterError, match="needs a language-model generator"):
         LMOversampler("smote").fit_resample(X, y)
-    with pytest.raises(ValueError, match=r"already has \d+"):
-        LMOversampler(gen, sampling_strategy=0.1).fit_resample(X, y)
+    _, y_none = LMOversampler(gen, budget="balance=0.1", random_state=0).fit_resample(X, y)
+    assert len(y_none) == len(y)  # the minority already holds more than a tenth of the majority
+    with pytest.raises(ParameterError, match="'selector' parameter of LMOversampler must be one of 'all', 'minority'"):
+        LMOversampler(gen, selector="hardest").fit_resample(X, y)
 
 
 def test_lm_effectiveness_tells_informative_rows_from_shuffled_ones(tiny_gpt2: str) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tabaugment.evaluation.validity import Constraints
+from tabaugment.data import Constraints
 from tabaugment.exceptions import DataError
 
 

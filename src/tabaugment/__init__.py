@@ -2,8 +2,8 @@
 
 Find the hard rows (:mod:`tabaugment.hardness`), generate there
 (:mod:`tabaugment.generators`), and prove on real held-out rows whether the model improved
-(:mod:`tabaugment.evaluation`). Public names are imported lazily, so ``import tabaugment``
-loads no heavy dependency.
+(:mod:`tabaugment.experiment`, measured by :mod:`tabaugment.evaluation`). Public names are
+imported lazily, so ``import tabaugment`` loads no heavy dependency.
 """
 
 from __future__ import annotations
@@ -39,8 +39,18 @@ _LAZY = {
     "split_table": "tabaugment.data",
     "load_dataset": "tabaugment.data",
     "list_datasets": "tabaugment.data",
-    "evaluate_augmentation": "tabaugment.evaluation",
-    "EvaluationResult": "tabaugment.evaluation",
+    "evaluate_augmentation": "tabaugment.experiment",
+    "EvaluationResult": "tabaugment.experiment",
+    "Strategy": "tabaugment.experiment",
+    "run_experiment": "tabaugment.experiment",
+    "recommend": "tabaugment.experiment",
+    "register": "tabaugment._registry",
+    "available": "tabaugment._registry",
+    "Constraints": "tabaugment.data",
+    "TabularDiffusion": "tabaugment.generators",
+    "TVAE": "tabaugment.generators",
+    "CTGAN": "tabaugment.generators",
+    "AdversarialRandomForest": "tabaugment.generators",
     "make_model": "tabaugment.evaluation",
 }
 

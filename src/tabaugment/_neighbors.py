@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from tabaugment._optional import import_optional
+from tabaugment._params import Options, check_param
 from tabaugment._progress import progress_bar
-from tabaugment._validation import check_one_of
 from tabaugment.exceptions import DataError
 
 __all__ = ["NeighbourIndex", "nearest_distances", "top_neighbours"]
@@ -66,7 +66,7 @@ class NeighbourIndex:
     """
 
     def __init__(self, X: np.ndarray, *, kind: str = "auto", max_memory_mb: float = 512, n_probe: int = 16) -> None:
-        check_one_of(kind, "kind", "NeighbourIndex", ("auto", "flat", "ivf", "numpy"))
+        check_param(kind, "kind", "NeighbourIndex", Options(("auto", "flat", "ivf", "numpy")))
         if kind == "auto":
             try:
                 import faiss

@@ -11,7 +11,9 @@ import difflib
 import importlib
 from typing import Any
 
-__all__ = ["available", "get_class", "register", "resolve"]
+from tabaugment.exceptions import ParameterError
+
+__all__ = ["available", "get_class", "register", "registered_name", "resolve"]
 
 KINDS = ("hardness", "selectors", "generators")
 
@@ -59,7 +61,7 @@ _entry_points_loaded: set[str] = set()
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ValueError(f"Unknown component kind {kind!r}; expected one of {', '.join(KINDS)}.")
+        raise ParameterError(f"Unknown component kind {kind!r}; expected one of {', '.join(KINDS)}.")
 
 
 def _load_entry_points(kind: str) -> None:
@@ -78,7 +80,7 @@ def register(kind: str, name: str, target: str | type) -> None:
     if isinstance(target, type):
         target = f"{target.__module__}:{target.__qualname__}"
     if ":" not in target:
-        raise ValueError(f"target must look like 'package.module:Class'. Got {target!r}.")
+        raise ParameterError(f"target must look like 'package.module:Class'. Got {target!r}.")
     _registry[kind][name] = target
 
 
@@ -98,7 +100,7 @@ def get_class(kind: str, name: str) -> type:
     except KeyError:
         close = difflib.get_close_matches(name, _registry[kind], n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
+        raise ParameterError(
             f"Unknown {kind[:-1] if kind.endswith('s') else kind} {name!r}.{hint} "
             f"Available: {', '.join(sorted(_registry[kind]))}."
         ) from None
@@ -109,12 +111,27 @@ def get_class(kind: str, name: str) -> type:
     return obj
 
 
+def registered_name(kind: str, cls: type) -> str | None:
+    """The name ``cls`` is registered under in ``kind`` (built-in or plugin), or None.
+
+    Only the registry's own entries are imported; a class that is not registered is never
+    looked up by its module path.
+    """
+    _check_kind(kind)
+    _load_entry_points(kind)
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    for name, target in _registry[kind].items():
+        if target == path:
+            return name
+    return None
+
+
 def resolve(kind: str, spec: Any, **params: Any) -> Any:
     """An instance from a registry name (with ``params``) or an instance given as is (cloned)."""
     if isinstance(spec, str):
         return get_class(kind, spec)(**params)
     if params:
-        raise ValueError(f"Parameters {sorted(params)} can only be given with a {kind} name.")
+        raise ParameterError(f"Parameters {sorted(params)} can only be given with a {kind} name.")
     if isinstance(spec, type):
         return spec()
     from sklearn.base import clone

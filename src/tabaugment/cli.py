@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tabaugment import _defaults
 from tabaugment._version import __version__
 
 logger = logging.getLogger("tabaugment.cli")
@@ -38,7 +39,9 @@ def _key_values(items: Sequence[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"Expected key=value, got {item!r}.")
+            from tabaugment.exceptions import ParameterError
+
+            raise ParameterError(f"Expected KEY=VALUE, got {item!r}.")
         try:
             out[key.replace("-", "_")] = json.loads(raw)
         except json.JSONDecodeError:
@@ -47,15 +50,58 @@ def _key_values(items: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _budget(text: str) -> Any:
+    from tabaugment.augment._budget import budget_problem
+
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        return text
-    return value if isinstance(value, (int, float, dict)) and not isinstance(value, bool) else text
+        value = text
+    if not isinstance(value, (int, float, dict)) or isinstance(value, bool):
+        value = text
+    problem = budget_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def _columns(text: str | None) -> list[str] | None:
     return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _registered(kind: str) -> Any:
+    """An argparse type accepting the names registered for ``kind`` (plugins included), with
+    suggestions for a misspelt one."""
+
+    def parse(text: str) -> str:
+        from tabaugment._registry import get_class
+        from tabaugment.exceptions import ParameterError
+
+        try:
+            get_class(kind, text)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    parse.__name__ = kind[:-1] if kind.endswith("s") else kind
+    return parse
+
+
+def _names(kind: str) -> str:
+    from tabaugment._registry import available
+
+    return " | ".join(available(kind))
+
+
+def _model_name(text: str) -> str:
+    from tabaugment.evaluation.models import MODELS
+
+    if text not in MODELS:
+        import difflib
+
+        close = difflib.get_close_matches(text, MODELS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise argparse.ArgumentTypeError(f"Unknown model {text!r}.{hint} Choose from {', '.join(MODELS)}.")
+    return text
 
 
 def _add_data_args(p: argparse.ArgumentParser, *, needs_split: bool) -> None:
@@ -77,18 +123,20 @@ def _add_data_args(p: argparse.ArgumentParser, *, needs_split: bool) -> None:
     )
     if needs_split:
         g.add_argument("--test", metavar="FILE", help="a separate test table (else a stratified split)")
-        g.add_argument("--test-size", type=float, default=0.2, help="test fraction when no --test (default 0.2)")
+        g.add_argument(
+            "--test-size", type=float, default=_defaults.TEST_SIZE, help="test fraction when no --test (default 0.2)"
+        )
         g.add_argument(
             "--validation-size",
             type=float,
-            default=0.2,
+            default=_defaults.VALIDATION_SIZE,
             help="validation fraction: the hardness reference (default 0.2)",
         )
         g.add_argument("--train-size", type=_number, help="subsample the training rows to N rows (int) or a fraction")
         g.add_argument(
             "--unseen-categories",
             choices=("auto", "error", "missing"),
-            default="auto",
+            default=_defaults.UNSEEN_CATEGORIES,
             help="test/validation categories never seen in training (default auto: error for a --test "
             "file, missing for split artefacts)",
         )
@@ -103,31 +151,39 @@ def _number(text: str) -> int | float:
 
 def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("augmentation")
-    g.add_argument("--hardness", default="knn_shapley", help="hardness method (default knn_shapley)")
-    g.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
+    g.add_argument(
+        "--hardness",
+        type=_registered("hardness"),
+        default=_defaults.HARDNESS,
+        help=f"hardness method: {_names('hardness')} (default {_defaults.HARDNESS})",
+    )
+    g.add_argument("--n-neighbors", type=int, help="K of the KNN-Shapley methods (default: the method's, 10)")
     g.add_argument(
         "--selector",
-        default="all",
-        help="all (default: did best across datasets) | hardest | hardest_per_class | ambiguous | hardest_denoised "
-        "| hard_neighbourhood | hard_mix | minority | hardest_minority | threshold | random",
+        type=_registered("selectors"),
+        default=_defaults.SELECTOR,
+        help=f"which rows the generator is fitted on: {_names('selectors')} (default {_defaults.SELECTOR}: did best "
+        "across our datasets)",
     )
-    g.add_argument("--fraction", type=float, help="fraction for the hardest*/random selectors (default 0.2)")
+    g.add_argument("--fraction", type=float, help="the selector's fraction of rows (selectors that have one)")
     g.add_argument(
         "--generator",
-        default="gaussian_copula",
-        help="gaussian_copula | smote | arf | random_oversampling | tvae | ctgan | diffusion | tabular_gpt | great | "
-        "harmonic (the last two fine-tune a local LM: --generator-param model_path=PATH or =smollm2)",
+        type=_registered("generators"),
+        default=_defaults.GENERATOR,
+        help=f"{_names('generators')} (default {_defaults.GENERATOR}; great and harmonic fine-tune a local LM: "
+        "--generator-param model_path=PATH or =smollm2)",
     )
     g.add_argument(
         "--budget",
         type=_budget,
-        default=0.2,
-        help="synthetic rows: N rows, a fraction of train (0.1 or 10%%), Nx per selected row, or 'balance' (default 0.2)",
+        default=_defaults.BUDGET,
+        help="synthetic rows: N rows, a fraction of train (0.1 or 10%%), Nx per selected row, 'balance', "
+        "'balance=0.5', or a JSON dict {\"label\": rows} (default 0.2)",
     )
     g.add_argument(
         "--max-synthetic-ratio",
         type=float,
-        default=10.0,
+        default=_defaults.MAX_SYNTHETIC_RATIO,
         help="refuse budgets above this multiple of the training rows",
     )
     g.add_argument(
@@ -142,8 +198,8 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--rule",
         action="append",
-        metavar="QUERY",
-        help="a validity rule as a pandas query that a valid row satisfies, e.g. 'age >= 18' (repeatable)",
+        metavar="RULE",
+        help="a validity rule that a valid row satisfies, e.g. 'age >= 18' (repeatable)",
     )
     g.add_argument(
         "--filter-invalid",
@@ -151,7 +207,11 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
         help="drop synthetic rows that break a validity rule learned from the training rows (or a --rule) "
         "and draw again to fill the budget",
     )
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument(
+        "--seed",
+        type=int,
+        help="random seed of the augmentation (default 0; with evaluate, a salt of the seeds each split derives)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "print the comparison and write the results.",
     )
     p.add_argument("--out", default="tabaugment-demo", help="output folder (default ./tabaugment-demo)")
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="number of seeds (default 5)")
 
     p = sub.add_parser("datasets", help="list the benchmark datasets of the catalog")
     p.add_argument("--datasets-dir", help="folder with catalog.json")
@@ -193,9 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p, needs_split=False)
     p.add_argument(
         "--method",
-        default="knn_shapley",
-        help="knn_shapley | threshold_knn_shapley | approximate_knn_shapley | data_iq | data_maps | forgetting | "
-        "oof_loss | random (default knn_shapley)",
+        type=_registered("hardness"),
+        default=_defaults.HARDNESS,
+        help=f"{_names('hardness')} (default {_defaults.HARDNESS})",
     )
     p.add_argument(
         "--compare",
@@ -205,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         "to OUT.png",
     )
     p.add_argument("--fraction", type=float, default=0.1, help="hard-set fraction for --compare (default 0.1)")
-    p.add_argument("--k", type=int, default=10, help="neighbours of KNN-Shapley (default 10)")
+    p.add_argument("--n-neighbors", type=int, help="K of the KNN-Shapley methods (default: the method's, 10)")
     p.add_argument("--validation", metavar="FILE", help="reference rows for KNN-Shapley")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="extra method parameter (repeatable)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -236,11 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_args(p)
     p.add_argument(
         "--model",
-        default="lightgbm",
-        help="lightgbm | xgboost | logistic_regression | random_forest | decision_tree | hist_gradient_boosting",
+        type=_model_name,
+        default=_defaults.MODEL,
+        help="lightgbm | xgboost | logistic_regression | random_forest | decision_tree | hist_gradient_boosting "
+        f"(default {_defaults.MODEL})",
     )
     p.add_argument("--model-param", action="append", metavar="KEY=VALUE", help="extra model parameter (repeatable)")
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
+    p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="number of seeds (default 5)")
+    p.add_argument("--n-jobs", type=int, default=1, help="cells computed in parallel (default 1)")
     p.add_argument("--out", help="write all results as JSON here")
 
     p = sub.add_parser(
@@ -252,8 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_args(p, needs_split=True)
     _add_pipeline_args(p)
-    p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
-    p.add_argument("--seeds", type=int, default=5, help="seeds for the utility comparison (default 5)")
+    p.add_argument("--model", type=_model_name, default=_defaults.MODEL, help="downstream model (default lightgbm)")
+    p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="seeds for the utility comparison (default 5)")
     p.add_argument("--out", default="tabaugment-report.html", help="output HTML file (default tabaugment-report.html)")
     p.add_argument(
         "--lle-model",
@@ -278,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where parallel jobs run: local worker processes (default), joblib's configuration, a Dask "
         "cluster (the scheduler in DASK_SCHEDULER_ADDRESS, else a local one) or Ray (a running cluster, else a local one)",
     )
-    p.add_argument("--metric", default="roc_auc", help="metric to print (all are stored; default roc_auc)")
+    p.add_argument("--metric", default=_defaults.METRIC, help="metric to print (all are stored; default roc_auc)")
 
     p = sub.add_parser(
         "recommend",
@@ -288,9 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("data", help="CSV/Parquet file or catalog name")
     p.add_argument("--target", help="label column (for files)")
-    p.add_argument("--seeds", type=int, default=5, help="resampled splits (default 5)")
-    p.add_argument("--model", default="lightgbm", help="downstream model (default lightgbm)")
-    p.add_argument("--metric", default="roc_auc", help="metric that decides (default roc_auc)")
+    p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="resampled splits (default 5)")
+    p.add_argument("--model", type=_model_name, default=_defaults.MODEL, help="downstream model (default lightgbm)")
+    p.add_argument("--metric", default=_defaults.METRIC, help="metric that decides (default roc_auc)")
     p.add_argument("--train-size", default="full", help="training rows per split: N, a fraction, or full (default)")
     p.add_argument("--out", help="keep the grid's results in this folder (resumable)")
     p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel")
@@ -298,69 +361,83 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------- commands
-def _load(args: argparse.Namespace) -> Any:
-    from tabaugment.data import infer_schema, load_dataset, read_table
-    from tabaugment.data.datasets import Dataset
-
+def _describe(args: argparse.Namespace) -> dict[str, Any]:
+    """The dataset description of the command's data options (as an experiment spec writes it,
+    so ``evaluate`` and ``run`` split the same data the same way)."""
     path = Path(args.data)
+    options = {
+        "positive_label": args.positive_label,
+        "categorical": _columns(args.categorical),
+        "numerical": _columns(args.numerical),
+        "exclude": _columns(args.exclude),
+        "missing_values": _columns(args.missing_values),
+        "sep": args.sep,
+        "test_path": getattr(args, "test", None),
+    }
     if path.exists() or any(ch in args.data for ch in "/\\") or path.suffix:
-        table = read_table(path, sep=args.sep)
         if not args.target:
-            raise ValueError(f"Give --target: which column of {args.data!r} holds the labels?")
-        missing = _columns(args.missing_values)
-        schema = infer_schema(
-            table,
-            args.target,
-            positive_label=args.positive_label,
-            categorical=_columns(args.categorical),
-            numerical=_columns(args.numerical),
-            exclude=_columns(args.exclude),
-            missing_values=missing,
-        )
-        test = read_table(args.test, sep=args.sep) if getattr(args, "test", None) else None
-        return Dataset(name=path.stem, table=table, schema=schema, test=test)
-    ds = load_dataset(args.data, root=args.datasets_dir)
-    overrides = any(
-        getattr(args, k) for k in ("positive_label", "categorical", "numerical", "exclude", "missing_values")
-    )
-    if (args.target and args.target != ds.schema.target) or overrides:
-        s = ds.schema
-        ds.schema = infer_schema(
-            ds.table,
-            args.target or s.target,
-            positive_label=args.positive_label if args.positive_label is not None else s.positive_label,
-            categorical=_columns(args.categorical) or list(s.categorical),
-            numerical=_columns(args.numerical) or list(s.numerical),
-            exclude=_columns(args.exclude) or list(s.excluded),
-            missing_values=_columns(args.missing_values) or list(s.missing_values),
-            column_missing_values=s.column_missing_values,
-        )
-    if getattr(args, "test", None):
-        ds.test = read_table(args.test, sep=args.sep)
-    return ds
+            from tabaugment.exceptions import ParameterError
+
+            raise ParameterError(f"Give --target: which column of {args.data!r} holds the labels?")
+        desc: dict[str, Any] = {"path": args.data, "target": args.target}
+    else:
+        desc = {"name": args.data}
+        if args.datasets_dir:
+            desc["root"] = args.datasets_dir
+        if args.target:
+            desc["target"] = args.target
+    desc.update({k: v for k, v in options.items() if v is not None})
+    return desc
 
 
-def _augmenter(args: argparse.Namespace, progress: bool) -> Any:
+def _load(args: argparse.Namespace) -> Any:
+    from tabaugment.experiment.grid import load_described_dataset
+
+    return load_described_dataset(_describe(args))
+
+
+def _component(
+    kind: str, name: str, params: dict[str, Any], args: argparse.Namespace, progress: bool, *, seed: int | None = None
+) -> Any:
+    """A component from its registry name and parameters, with the shared options it takes
+    (``seed`` as its ``random_state`` when it has one and none is given)."""
+    from tabaugment._registry import get_class
+    from tabaugment.exceptions import ParameterError
+
+    cls = get_class(kind, name)
+    accepted = cls().get_params()
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ParameterError(f"{name} has no parameter {unknown[0]!r}; it has {sorted(accepted)}.")
+    if getattr(args, "n_neighbors", None) is not None and "n_neighbors" in accepted and kind == "hardness":
+        params.setdefault("n_neighbors", args.n_neighbors)
+    if "progress" in accepted and progress:
+        params.setdefault("progress", True)
+    if "random_state" in accepted and seed is not None:
+        params.setdefault("random_state", seed)
+    return cls(**params)
+
+
+def _augmenter(args: argparse.Namespace, progress: bool, *, seed: int | None = 0) -> Any:
+    """The Augmenter of the command's options; ``seed`` applies when --seed is not given."""
     from tabaugment.augment import Augmenter
+    from tabaugment.exceptions import ParameterError
 
-    hardness_params = _key_values(args.hardness_param)
-    if args.hardness == "knn_shapley":
-        hardness_params.setdefault("n_neighbors", args.k)
+    seed = args.seed if args.seed is not None else seed
     selector_params = _key_values(args.selector_param)
     if args.fraction is not None:
-        selector_params["fraction"] = args.fraction
-    from tabaugment._registry import get_class
+        from tabaugment._registry import get_class
 
-    hardness = get_class("hardness", args.hardness)(**hardness_params)
-    selector = get_class("selectors", args.selector)(**selector_params)
-    generator = get_class("generators", args.generator)(**_key_values(args.generator_param))
+        if "fraction" not in get_class("selectors", args.selector)().get_params():
+            raise ParameterError(f"--fraction: the selector {args.selector!r} has no fraction parameter.")
+        selector_params["fraction"] = args.fraction
     return Augmenter(
-        hardness=hardness,
-        selector=selector,
-        generator=generator,
+        hardness=_component("hardness", args.hardness, _key_values(args.hardness_param), args, progress),
+        selector=_component("selectors", args.selector, selector_params, args, progress),
+        generator=_component("generators", args.generator, _key_values(args.generator_param), args, progress),
         budget=args.budget,
         max_synthetic_ratio=args.max_synthetic_ratio,
-        random_state=args.seed,
+        random_state=seed,
         progress=progress,
         filter_invalid=args.filter_invalid,
         rules=args.rule,
@@ -374,21 +451,6 @@ def _cmd_datasets(args: argparse.Namespace, progress: bool) -> int:
     print(frame.to_string(index=False))
     print("\nalso: breast_cancer (bundled with scikit-learn, 569 rows)")
     return 0
-
-
-def _hardness_method(name: str, args: argparse.Namespace, progress: bool, extra: dict[str, Any]) -> Any:
-    from tabaugment._registry import get_class
-
-    cls = get_class("hardness", name)
-    names = cls().get_params()
-    params = dict(extra)
-    if "n_neighbors" in names:
-        params.setdefault("n_neighbors", args.k)
-    if "random_state" in names:
-        params.setdefault("random_state", args.seed)
-    if "progress" in names:
-        params.setdefault("progress", progress)
-    return cls(**{k: v for k, v in params.items() if k in names})
 
 
 def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
@@ -406,20 +468,22 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
     if args.compare:
         from tabaugment._io import write_text_atomic
         from tabaugment.hardness import compare_hardness
+        from tabaugment.report.plots import hardness_comparison_plot, save_png
 
         methods = _columns(args.compare) or []
         results = {}
         for name in methods:
-            method = _hardness_method(name, args, progress, extra)
+            method = _component("hardness", name, dict(extra), args, progress, seed=args.seed)
             method.fit(X, y, X_val=X_val, y_val=y_val)
             results[name] = method.result_
         comparison = compare_hardness(results, y, fraction=args.fraction, positive_label=schema.positive_label)
+        plot = hardness_comparison_plot(comparison)  # before any file is written (needs matplotlib)
         scores = comparison.scores.copy()
         scores.insert(0, schema.target, y)
         write_table(scores.reset_index().rename(columns={"index": "row_id"}), args.out)
         stem = Path(args.out).with_suffix("")
         write_text_atomic(f"{stem}.json", json.dumps(comparison.to_dict(), indent=1, default=str))
-        comparison.save_plot(f"{stem}.png")
+        save_png(plot, f"{stem}.png")
         print(f"hardest {args.fraction:.0%} of {len(y):,} rows by each method; Jaccard overlap:")
         print(comparison.jaccard.round(3).to_string())
         print("\nSpearman correlation of scores:")
@@ -428,7 +492,7 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
         print(comparison.composition.round(3).to_string(index=False))
         print(f"\nwrote {args.out}, {stem}.json and {stem}.png")
         return 0
-    method = _hardness_method(args.method, args, progress, extra)
+    method = _component("hardness", args.method, dict(extra), args, progress, seed=args.seed)
     method.fit(X, y, X_val=X_val, y_val=y_val)
     out = method.result_.to_frame()
     out.insert(0, schema.target, y)
@@ -478,15 +542,12 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment._io import write_text_atomic
-    from tabaugment.evaluation import evaluate_augmentation
+    from tabaugment.experiment import evaluate_augmentation
 
-    ds = _load(args)
-    augmenter = _augmenter(args, progress)
+    augmenter = _augmenter(args, progress, seed=None)  # every split derives its own seeds
     label = f"{args.selector}+{args.generator}"
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     result = evaluate_augmentation(
-        ds,
+        _describe(args),
         strategies={label: augmenter},
         model=args.model,
         model_params=_key_values(args.model_param),
@@ -495,9 +556,10 @@ def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
         test_size=args.test_size,
         validation_size=args.validation_size,
         unseen_categories=args.unseen_categories,
+        n_jobs=args.n_jobs,
         progress=progress,
     )
-    _print_evaluation(result, ds.name)
+    _print_evaluation(result, result.config["data"])
     if args.out:
         payload = result.to_dict()
         payload["config"]["command"] = "tabaugment " + shlex.join(args.argv)
@@ -537,24 +599,22 @@ def _print_evaluation(result: Any, name: str) -> None:
 def _cmd_demo(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment._io import write_text_atomic
     from tabaugment.augment import Augmenter
-    from tabaugment.data import load_breast_cancer
 
-    ds = load_breast_cancer()
     print("tabaugment demo: scikit-learn's breast-cancer table (569 rows, 30 numerical features, positive = malignant)")
     print(
         "pipeline: KNN-Shapley hardness (K=10, validation split as reference) -> hardest 20% of the "
         "training rows -> Gaussian copula fitted on them -> one synthetic row per selected row "
         "-> LightGBM, scored on real test rows\n"
     )
-    from tabaugment.evaluation import evaluate_augmentation
+    from tabaugment.experiment import evaluate_augmentation
 
     result = evaluate_augmentation(
-        ds,
+        "breast_cancer",
         strategies={"hardest+gaussian_copula": Augmenter(selector="hardest", generator="gaussian_copula", budget="1x")},
         seeds=args.seeds,
         progress=progress,
     )
-    _print_evaluation(result, ds.name)
+    _print_evaluation(result, "breast_cancer")
     out = Path(args.out)
     write_text_atomic(out / "results.json", json.dumps(result.to_dict(), indent=1, default=str))
     write_text_atomic(out / "comparison.csv", result.comparison.to_csv(index=False))
@@ -573,18 +633,19 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
         write_text_atomic(out, experiment_report(args.data))
         print(f"wrote {out}")
         return 0
-    ds = _load(args)
     if not str(args.out).lower().endswith((".html", ".htm")):
-        raise ValueError(f"--out must be an .html file; got {args.out!r}.")
+        from tabaugment.exceptions import ParameterError
+
+        raise ParameterError(f"--out must be an .html file; got {args.out!r}.")
     report = build_report(
-        ds,
+        _describe(args),
         strategy=_augmenter(args, progress),
         strategy_name=f"{args.selector}+{args.generator}",
         model=args.model,
         seeds=args.seeds,
         train_size=args.train_size,
         user_rules=args.rule,
-        random_state=args.seed,
+        random_state=args.seed or 0,
         progress=progress,
         command="tabaugment " + shlex.join(args.argv),
         lle_model=args.lle_model,
@@ -702,7 +763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _COMMANDS[args.command](args, progress)
-    except (TabAugmentError, ValueError, TypeError, OSError) as exc:
+    except (TabAugmentError, OSError) as exc:  # a bug elsewhere keeps its traceback
         if args.verbose >= 2:
             raise
         print(f"error: {exc}", file=sys.stderr)

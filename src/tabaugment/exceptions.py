@@ -16,6 +16,7 @@ __all__ = [
     "ParameterError",
     "SamplingShortfallWarning",
     "SchemaError",
+    "SpecError",
     "TabAugmentError",
 ]
 
@@ -24,11 +25,10 @@ class TabAugmentError(Exception):
     """Base class of every error raised on purpose by tabaugment."""
 
 
-class SchemaError(TabAugmentError, ValueError):
-    """The table does not fit the declared schema.
+class _ProblemsError(TabAugmentError, ValueError):
+    """An error that lists every problem found, so a user can fix them all at once."""
 
-    ``problems`` lists every problem found, so a user can fix them all at once.
-    """
+    subject = "The input"
 
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
@@ -36,8 +36,20 @@ class SchemaError(TabAugmentError, ValueError):
             message = self.problems[0]
         else:
             lines = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"The table has {len(self.problems)} problems:\n{lines}"
+            message = f"{self.subject} has {len(self.problems)} problems:\n{lines}"
         super().__init__(message)
+
+
+class SchemaError(_ProblemsError):
+    """The table does not fit the declared schema; ``problems`` lists every problem found."""
+
+    subject = "The table"
+
+
+class SpecError(_ProblemsError):
+    """An experiment spec (or a strategy in one) is invalid; ``problems`` lists every problem."""
+
+    subject = "The experiment spec"
 
 
 class ParameterError(TabAugmentError, ValueError):

@@ -5,20 +5,25 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import numbers
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from tabaugment import _defaults
+from tabaugment._params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Options, ParamsMixin, positive
 from tabaugment._random import RandomState, derive_seed, spawn_seeds
 from tabaugment._registry import resolve
-from tabaugment.augment._budget import Budget, resolve_budget
+from tabaugment.augment._budget import BUDGET, Budget, resolve_budget
 from tabaugment.data.io import to_pandas
 from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, NotFittedError, SchemaError
-from tabaugment.hardness.base import HardnessResult
+from tabaugment.generators.base import BaseGenerator
+from tabaugment.hardness.base import BaseHardness, HardnessResult
+from tabaugment.selection.base import BaseSelector
 
 __all__ = ["AugmentationResult", "Augmenter"]
 
@@ -59,7 +64,18 @@ class AugmentationResult:
         return frame
 
 
-class Augmenter(BaseEstimator):
+#: The constraints of the parameters the Augmenter and the sampler share.
+PIPELINE_CONSTRAINTS: dict[str, list[Any]] = {
+    "hardness": [InstanceOf(str, BaseHardness, HardnessResult, what="a hardness name, method or HardnessResult")],
+    "selector": [InstanceOf(str, BaseSelector, what="a selector name or instance")],
+    "generator": [InstanceOf(str, BaseGenerator, what="a generator name or instance")],
+    "budget": [BUDGET],
+    "max_synthetic_ratio": [positive()],
+    "random_state": RANDOM_STATE,
+}
+
+
+class Augmenter(ParamsMixin, BaseEstimator):
     """Targeted augmentation of a table: frame in, frame out.
 
     Parameters
@@ -83,7 +99,7 @@ class Augmenter(BaseEstimator):
     random_state : one seed; hardness, selector, generator and sampling get independent streams.
     progress : show progress bars.
     filter_invalid : drop synthetic rows that break a validity rule learned from the
-        training rows (see :class:`~tabaugment.evaluation.validity.Constraints`) or one of
+        training rows (see :class:`~tabaugment.data.Constraints`) or one of
         ``rules``, and draw again to fill the budget (at most ``max_rounds`` rounds; any
         shortfall is reported in ``validity_``, never hidden).
     rules : user validity rules, pandas query strings that a valid row satisfies; used when
@@ -104,20 +120,29 @@ class Augmenter(BaseEstimator):
     True
     """
 
+    _parameter_constraints: ClassVar[Constraints] = {
+        **PIPELINE_CONSTRAINTS,
+        "progress": [BOOL],
+        "filter_invalid": [BOOL],
+        "rules": [NONE, InstanceOf(str, list, tuple, dict, what="a rule string or a list (or dict) of rules")],
+        "max_rounds": [positive(numbers.Integral)],
+        "fit_on": [Options(("selected", "all"))],
+    }
+
     def __init__(
         self,
         *,
-        hardness: Any = "knn_shapley",
-        selector: Any = "all",
-        generator: Any = "gaussian_copula",
-        budget: Budget = 0.2,
-        max_synthetic_ratio: float = 10.0,
+        hardness: Any = _defaults.HARDNESS,
+        selector: Any = _defaults.SELECTOR,
+        generator: Any = _defaults.GENERATOR,
+        budget: Budget = _defaults.BUDGET,
+        max_synthetic_ratio: float = _defaults.MAX_SYNTHETIC_RATIO,
         random_state: RandomState = None,
         progress: bool = False,
         filter_invalid: bool = False,
         rules: Any = None,
-        max_rounds: int = 10,
-        fit_on: str = "selected",
+        max_rounds: int = _defaults.MAX_ROUNDS,
+        fit_on: str = _defaults.FIT_ON,
     ) -> None:
         self.hardness = hardness
         self.selector = selector
@@ -138,8 +163,7 @@ class Augmenter(BaseEstimator):
         ``validation`` (optional) is a table of real rows with the same columns that serves as
         the hardness reference (e.g. KNN-Shapley's validation set); never the test rows.
         """
-        if self.fit_on not in ("selected", "all"):
-            raise ValueError(f"fit_on must be 'selected' or 'all'; got {self.fit_on!r}.")
+        self._validate_params()
         check_not_test(table, "Augmenter.fit")
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
@@ -161,7 +185,7 @@ class Augmenter(BaseEstimator):
         elif isinstance(self.hardness, HardnessResult):
             hardness, result = None, self.hardness
             if len(result) != len(frame) or not result.index.equals(frame.index):
-                raise ValueError(
+                raise DataError(
                     f"The given HardnessResult scores {len(result)} rows that are not the {len(frame)} rows of this "
                     "table (row ids differ); score this table, or pass a hardness method instead."
                 )
@@ -200,7 +224,7 @@ class Augmenter(BaseEstimator):
         self._sample_seed = seeds["sample"]
         self.constraints_ = None
         if self.filter_invalid or self.rules:
-            from tabaugment.evaluation.validity import Constraints
+            from tabaugment.data import Constraints
 
             self.constraints_ = Constraints.learn(frame, user_rules=self.rules)
         self.validity_: dict[str, Any] | None = None
@@ -298,7 +322,7 @@ class Augmenter(BaseEstimator):
             raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         if len(frame) != len(self._y):
-            raise ValueError(f"augment needs the {len(self._y)} rows the Augmenter was fitted on; got {len(frame)}.")
+            raise DataError(f"augment needs the {len(self._y)} rows the Augmenter was fitted on; got {len(frame)}.")
         t0 = time.perf_counter()
         synthetic = self.sample(random_state=random_state)
         self.timings_["sample_s"] = time.perf_counter() - t0

@@ -8,7 +8,7 @@ real rows untouched. Arrays, lists and DataFrames come back in the type they wen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -16,21 +16,25 @@ from imblearn.base import BaseSampler
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import type_of_target
 
+from tabaugment import _defaults
+from tabaugment._params import Constraints, Options, ParamsMixin
 from tabaugment._random import RandomState
 from tabaugment.augment._budget import Budget
-from tabaugment.augment.augmenter import Augmenter
+from tabaugment.augment.augmenter import PIPELINE_CONSTRAINTS, Augmenter
+from tabaugment.exceptions import DataError
 
 __all__ = ["TargetedSampler"]
 
 _TARGET = "__tabaugment_target__"
 
 
-class TargetedSampler(BaseSampler):
+class TargetedSampler(ParamsMixin, BaseSampler):
     """Over-sample with a generator: hardness -> selection -> generator.
 
     Parameters are those of :class:`~tabaugment.Augmenter`, with the same evidence-based
-    defaults (all rows, Gaussian copula, 20% synthetic rows); pass ``selector="hardest"`` or
-    another selector to target. After ``fit_resample``,
+    defaults (all rows, Gaussian copula, 20% synthetic rows; :mod:`tabaugment._defaults`);
+    pass ``selector="hardest"`` or another selector to target, ``selector="minority",
+    budget="balance"`` for classic minority oversampling. After ``fit_resample``,
     ``sampling_strategy_`` holds the synthetic rows added per class (imbalanced-learn's
     meaning for over-samplers) and ``selected_`` the positions of the rows the generator was
     fitted on.
@@ -43,21 +47,24 @@ class TargetedSampler(BaseSampler):
     """
 
     _sampling_type = "over-sampling"
+    _parameter_constraints: ClassVar[Constraints] = {**PIPELINE_CONSTRAINTS, "fit_on": [Options(("selected", "all"))]}
 
     def __init__(
         self,
         *,
-        hardness: Any = "knn_shapley",
-        selector: Any = "all",
-        generator: Any = "gaussian_copula",
-        budget: Budget = 0.2,
-        max_synthetic_ratio: float = 10.0,
+        hardness: Any = _defaults.HARDNESS,
+        selector: Any = _defaults.SELECTOR,
+        generator: Any = _defaults.GENERATOR,
+        budget: Budget = _defaults.BUDGET,
+        fit_on: str = _defaults.FIT_ON,
+        max_synthetic_ratio: float = _defaults.MAX_SYNTHETIC_RATIO,
         random_state: RandomState = None,
     ) -> None:
         self.hardness = hardness
         self.selector = selector
         self.generator = generator
         self.budget = budget
+        self.fit_on = fit_on
         self.max_synthetic_ratio = max_synthetic_ratio
         self.random_state = random_state
 
@@ -68,26 +75,27 @@ class TargetedSampler(BaseSampler):
 
     def fit_resample(self, X: Any, y: Any, **params: Any) -> tuple[Any, Any]:
         """The real rows of ``X``/``y`` followed by the synthetic rows."""
+        self._validate_params()
         if y is None:
-            raise ValueError(
+            raise DataError(
                 "TargetedSampler requires y to be passed, but the target y is None: hardness and "
                 "class-conditional generation need the labels."
             )
         y_kind = type_of_target(y)
         if y_kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"Unknown label type: {y_kind!r}. TargetedSampler needs class labels.")
+            raise DataError(f"Unknown label type: {y_kind!r}. TargetedSampler needs class labels.")
         y_arr = np.asarray(y)
         ova = False
         if y_kind == "multilabel-indicator":
             if not np.all(y_arr.sum(axis=1) == 1):
-                raise ValueError("Multilabel and multioutput targets are not supported.")
+                raise DataError("Multilabel and multioutput targets are not supported.")
             ova = True
             classes_ova = np.arange(y_arr.shape[1])
             y_flat = y_arr.argmax(axis=1)
         else:
             y_flat = y_arr.reshape(-1) if y_arr.ndim == 2 and y_arr.shape[1] == 1 else y_arr
             if y_flat.ndim != 1:
-                raise ValueError("Multilabel and multioutput targets are not supported.")
+                raise DataError("Multilabel and multioutput targets are not supported.")
 
         frame, restore = _to_frame(X)
         self.n_features_in_ = frame.shape[1]
@@ -96,9 +104,9 @@ class TargetedSampler(BaseSampler):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         if len(frame) != len(y_flat):
-            raise ValueError(f"X has {len(frame)} rows but y has {len(y_flat)} labels.")
+            raise DataError(f"X has {len(frame)} rows but y has {len(y_flat)} labels.")
         if len(np.unique(y_flat)) < 2:
-            raise ValueError(
+            raise DataError(
                 f"The target has only one class ({y_flat[0]!r}); TargetedSampler needs at least two classes."
             )
         work = frame.reset_index(drop=True)
@@ -125,6 +133,7 @@ class TargetedSampler(BaseSampler):
             selector=self.selector,
             generator=self.generator,
             budget=self.budget,
+            fit_on=self.fit_on,
             max_synthetic_ratio=self.max_synthetic_ratio,
             random_state=self.random_state,
         )
@@ -185,7 +194,7 @@ def _to_frame(X: Any) -> tuple[pd.DataFrame, Any]:
 
 def _check_finite(values: np.ndarray) -> None:
     if np.isinf(values).any():
-        raise ValueError("Input X contains infinity; replace it (missing values as NaN are accepted).")
+        raise DataError("Input X contains infinity; replace it (missing values as NaN are accepted).")
 
 
 def _restore_y(y: Any, flat: np.ndarray) -> Any:

@@ -1,5 +1,6 @@
-"""Tables: reading, schemas, splits and the benchmark catalog."""
+"""Tables: reading, schemas, splits, validity constraints and the benchmark catalog."""
 
+from tabaugment.data.constraints import Constraints, Rule, ValidityResult, learn_constraints
 from tabaugment.data.datasets import Dataset, list_datasets, load_breast_cancer, load_dataset
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.data.io import read_table, to_pandas, write_table
@@ -8,12 +9,16 @@ from tabaugment.data.splits import Split, check_not_test, split_table
 
 __all__ = [
     "DEFAULT_MISSING_VALUES",
+    "Constraints",
     "Dataset",
     "FeatureEncoder",
+    "Rule",
     "Schema",
     "Split",
+    "ValidityResult",
     "check_not_test",
     "infer_schema",
+    "learn_constraints",
     "list_datasets",
     "load_breast_cancer",
     "load_dataset",

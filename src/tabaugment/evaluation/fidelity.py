@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tabaugment._json import records
 from tabaugment.data.encoding import split_column_kinds
 from tabaugment.exceptions import DataError
 
@@ -265,14 +266,13 @@ class FidelityReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
-        import json
 
         return {
             "summary": self.summary,
             "detection": self.detection,
-            "shapes": json.loads(self.shapes.to_json(orient="records")),
-            "pairs": json.loads(self.pairs.to_json(orient="records")),
-            "mismatch": json.loads(self.mismatch.to_json(orient="records")),
+            "shapes": records(self.shapes),
+            "pairs": records(self.pairs),
+            "mismatch": records(self.mismatch),
         }
 
 

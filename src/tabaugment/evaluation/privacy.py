@@ -18,15 +18,14 @@ exactly, in chunks of a BLAS distance product whose memory stays under ``max_mem
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tabaugment._json import table
 from tabaugment._neighbors import nearest_distances
 from tabaugment.data.encoding import FeatureEncoder
-from tabaugment.exceptions import DataError
 
 __all__ = ["PrivacyReport", "data_leakage_test", "new_row_synthesis", "privacy_report"]
 
@@ -126,7 +125,7 @@ class PrivacyReport:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (the summary; per-row distances are summarised by quantiles)."""
         q = self.distances.quantile([0.01, 0.05, 0.25, 0.5, 0.75]).T
-        return {"summary": self.summary, "distance_quantiles": json.loads(q.to_json())}
+        return {"summary": self.summary, "distance_quantiles": table(q)}
 
 
 def privacy_report(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from tabaugment import _defaults
 from tabaugment.experiment.analysis import analyze
 from tabaugment.experiment.runner import run_experiment
 from tabaugment.experiment.spec import load_spec
@@ -72,11 +73,11 @@ def recommend(
     *,
     target: str | None = None,
     candidates: list[dict[str, Any]] | None = None,
-    seeds: int = 5,
-    model: str = "lightgbm",
-    metric: str = "roc_auc",
+    seeds: int = _defaults.SEEDS,
+    model: str = _defaults.MODEL,
+    metric: str = _defaults.METRIC,
     train_size: Any = "full",
-    alpha: float = 0.05,
+    alpha: float = _defaults.ALPHA,
     folder: str | Path | None = None,
     n_jobs: int = 1,
     progress: bool = False,

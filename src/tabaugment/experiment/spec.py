@@ -3,8 +3,10 @@
 ```toml
 [experiment]
 name = "targeted-vs-not"
-seeds = [0, 1, 2, 3, 4]
-models = ["lightgbm"]                 # or model = "lightgbm"
+seeds = [0, 1, 2, 3, 4]               # or a count: seeds = 5
+models = ["lightgbm"]                 # names, or tables: { name = "xgboost", params = { max_depth = 4 } }
+test_size = 0.2                       # shares of each table cut off as test and validation rows
+validation_size = 0.2
 
 [[datasets]]
 name = "adult"                        # a catalog name; or path = "data.csv" with target = "..."
@@ -12,7 +14,7 @@ train_size = [500, 2000]              # rows (int), fraction (float) or "full"; 
 
 [[strategies]]
 name = "hardest20+copula"
-hardness = "knn_shapley"
+hardness = "knn_shapley"              # every key but name has the pipeline's default
 selector = "hardest"
 selector_params = { fraction = 0.2 }
 generator = "gaussian_copula"
@@ -22,55 +24,29 @@ fit_on = "selected"                   # or "all": fit on every row, sample the s
 compare_to = "all+copula"             # optional: also compare with this strategy, paired by seed
 ```
 
-Every dataset x train size x model x seed also gets a ``baseline`` cell (no augmentation), so
-each augmented cell has a paired baseline with the same split and model seed.
+A strategy's missing keys take the defaults of :mod:`tabaugment._defaults` (all rows, the
+Gaussian copula, 20% synthetic rows), the same as :class:`~tabaugment.Augmenter`'s. Every
+dataset x train size x model x seed also gets a ``baseline`` cell (no augmentation), so each
+augmented cell has a paired baseline with the same split and model seed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tabaugment.exceptions import SchemaError
+from tabaugment import _defaults
+from tabaugment.exceptions import SpecError, TabAugmentError
+from tabaugment.experiment.engine import SplitConfig
+from tabaugment.experiment.grid import BASELINE, DATASET_KEYS, Cell, ModelSpec, expand_grid
+from tabaugment.experiment.strategy import Strategy
 
-__all__ = ["Cell", "ExperimentSpec", "load_spec", "references"]
+__all__ = ["ExperimentSpec", "load_spec", "references"]
 
-BASELINE = "baseline"
-
-
-@dataclasses.dataclass(frozen=True)
-class Cell:
-    """One unit of work: a dataset, a training size, a strategy (or the baseline), a budget,
-    a model and a seed. ``cell_id`` is a hash of its canonical description."""
-
-    dataset: dict[str, Any]
-    train_size: Any
-    strategy: dict[str, Any]
-    budget: Any
-    model: str
-    seed: int
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "train_size": self.train_size,
-            "strategy": self.strategy,
-            "budget": self.budget,
-            "model": self.model,
-            "seed": self.seed,
-        }
-
-    @property
-    def cell_id(self) -> str:
-        text = json.dumps(self.describe(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.strategy["name"] == BASELINE
+_EXPERIMENT_KEYS = ("name", "seeds", "models", "model", "test_size", "validation_size", "unseen_categories")
 
 
 def references(strategies: list[dict[str, Any]]) -> dict[str, str]:
@@ -85,39 +61,36 @@ class ExperimentSpec:
 
     name: str
     seeds: list[int]
-    models: list[str]
+    models: list[ModelSpec]
     datasets: list[dict[str, Any]]
-    strategies: list[dict[str, Any]]
-    test_size: float = 0.2
-    validation_size: float = 0.2
+    strategies: list[Strategy]
+    split: SplitConfig = dataclasses.field(default_factory=SplitConfig)
 
     @property
     def references(self) -> dict[str, str]:
         """``{strategy: the strategy it is compared with}`` from the strategies' ``compare_to``."""
-        return references(self.strategies)
+        return {st.name: st.compare_to for st in self.strategies if st.compare_to}
 
     def cells(self) -> list[Cell]:
-        out = []
-        for ds in self.datasets:
-            sizes = ds.get("train_size", ["full"])
-            sizes = sizes if isinstance(sizes, list) else [sizes]
-            desc = {k: v for k, v in ds.items() if k != "train_size"}
-            for size in sizes:
-                for model in self.models:
-                    for seed in self.seeds:
-                        out.append(Cell(desc, size, {"name": BASELINE}, None, model, seed))
-                        for st in self.strategies:
-                            budgets = st.get("budget", "1x")
-                            for budget in budgets if isinstance(budgets, list) else [budgets]:
-                                sdesc = {k: v for k, v in st.items() if k != "budget"}
-                                out.append(Cell(desc, size, sdesc, budget, model, seed))
-        return out
+        """Every cell of the grid, baselines included."""
+        return expand_grid(self.datasets, self.strategies, self.models, self.seeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (written to a results folder's ``spec.json``)."""
+        return {
+            "name": self.name,
+            "seeds": self.seeds,
+            "models": [m.describe() for m in self.models],
+            "datasets": self.datasets,
+            "strategies": [st.to_dict() for st in self.strategies],
+            "split": dataclasses.asdict(self.split),
+        }
 
 
-def load_spec(source: str | Path | dict[str, Any]) -> ExperimentSpec:
+def load_spec(source: str | Path | Mapping[str, Any]) -> ExperimentSpec:
     """Read and validate a spec (a TOML path or an already parsed dict)."""
-    if isinstance(source, dict):
-        data = source
+    if isinstance(source, Mapping):
+        data = dict(source)
     else:
         try:
             import tomllib
@@ -125,39 +98,71 @@ def load_spec(source: str | Path | dict[str, Any]) -> ExperimentSpec:
             import tomli as tomllib  # type: ignore[no-redef]
         path = Path(source)
         if not path.is_file():
-            raise SchemaError(f"No experiment spec at {str(path)!r}.")
+            raise SpecError(f"No experiment spec at {str(path)!r}.")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise SchemaError(f"{str(path)!r} is not valid TOML: {exc}") from exc
+            raise SpecError(f"{str(path)!r} is not valid TOML: {exc}") from exc
     return _validate(data)
 
 
+def _unknown(keys: Any, known: tuple[str, ...], where: str) -> list[str]:
+    out = []
+    for key in keys:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            out.append(f"{where}: unknown key {key!r}.{hint} Known keys: {', '.join(known)}.")
+    return out
+
+
 def _validate(data: dict[str, Any]) -> ExperimentSpec:
-    from tabaugment._registry import available
     from tabaugment.evaluation.models import MODELS
 
     problems: list[str] = []
+    known_top = ("experiment", "datasets", "strategies")
+    for key in set(data) - set(known_top):
+        problems.append(f"Unknown section [{key}]; expected {list(known_top)}.")
     exp = data.get("experiment", {})
-    known_top = {"experiment", "datasets", "strategies"}
-    for key in set(data) - known_top:
-        problems.append(f"Unknown section [{key}]; expected {sorted(known_top)}.")
-    seeds = exp.get("seeds", [0, 1, 2, 3, 4])
-    if isinstance(seeds, int):
+    problems += _unknown(exp, _EXPERIMENT_KEYS, "experiment")
+    seeds = exp.get("seeds", _defaults.SEEDS)
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds > 0:
         seeds = list(range(seeds))
     if not (isinstance(seeds, list) and seeds and all(isinstance(s, int) and s >= 0 for s in seeds)):
         problems.append(f"experiment.seeds must be a count or a list of non-negative ints; got {seeds!r}.")
         seeds = [0]
-    models = exp.get("models", exp.get("model", "lightgbm"))
-    models = models if isinstance(models, list) else [models]
-    for m in models:
-        if m not in MODELS:
-            problems.append(f"experiment.models: unknown model {m!r}; choose from {', '.join(MODELS)}.")
+    raw_models = exp.get("models", exp.get("model", _defaults.MODEL))
+    models: list[ModelSpec] = []
+    for m in raw_models if isinstance(raw_models, list) else [raw_models]:
+        try:
+            spec = ModelSpec.of(m)
+        except TabAugmentError as exc:
+            problems.append(f"experiment.models: {exc}")
+            continue
+        if spec.name not in MODELS:
+            close = difflib.get_close_matches(spec.name, MODELS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            problems.append(f"experiment.models: unknown model {spec.name!r}.{hint} Choose from {', '.join(MODELS)}.")
+        models.append(spec)
+    split = SplitConfig(
+        test_size=exp.get("test_size", _defaults.TEST_SIZE),
+        validation_size=exp.get("validation_size", _defaults.VALIDATION_SIZE),
+        unseen_categories=exp.get("unseen_categories", _defaults.UNSEEN_CATEGORIES),
+    )
+    for key in ("test_size", "validation_size"):
+        value = getattr(split, key)
+        if not (isinstance(value, float) and 0 < value < 1):
+            problems.append(f"experiment.{key} must be a float in (0, 1); got {value!r}.")
+    if split.unseen_categories not in ("auto", "error", "missing"):
+        problems.append(
+            f"experiment.unseen_categories must be 'auto', 'error' or 'missing'; got {split.unseen_categories!r}."
+        )
     datasets = data.get("datasets", [])
     if not datasets:
         problems.append("Give at least one [[datasets]] entry.")
     for i, ds in enumerate(datasets):
         where = f"datasets[{i}]"
+        problems += _unknown([k for k in ds if k != "train_size"], DATASET_KEYS, where)
         if "name" not in ds and "path" not in ds:
             problems.append(f"{where}: give name = <catalog name> or path = <file>.")
         if "path" in ds and "target" not in ds:
@@ -167,51 +172,32 @@ def _validate(data: dict[str, Any]) -> ExperimentSpec:
             ok = size == "full" or (isinstance(size, int) and size > 3) or (isinstance(size, float) and 0 < size <= 1)
             if not ok:
                 problems.append(f"{where}.train_size: {size!r} is not a row count, a fraction in (0, 1] or 'full'.")
-    strategies = data.get("strategies", [])
-    if not strategies:
+    raw = data.get("strategies", [])
+    if not raw:
         problems.append("Give at least one [[strategies]] entry.")
-    names = [st.get("name") for st in strategies]
-    for i, st in enumerate(strategies):
+    names = [st.get("name") for st in raw if isinstance(st, Mapping)]
+    strategies: list[Strategy] = []
+    for i, st in enumerate(raw):
         where = f"strategies[{i}]"
-        if not st.get("name"):
-            problems.append(f"{where}: every strategy needs a name.")
-        elif st["name"] == BASELINE:
-            problems.append(f"{where}: 'baseline' is reserved for the cells without augmentation.")
-        elif names.count(st["name"]) > 1:
-            problems.append(f"{where}: the name {st['name']!r} is used more than once.")
-        for kind, key, default in (
-            ("hardness", "hardness", "knn_shapley"),
-            ("selectors", "selector", "hardest"),
-            ("generators", "generator", "gaussian_copula"),
-        ):
-            value = st.get(key, default)
-            if value not in available(kind):
-                problems.append(f"{where}.{key}: unknown {key} {value!r}; choose from {', '.join(available(kind))}.")
-            params = st.get(f"{key}_params", {})
-            if not isinstance(params, dict):
-                problems.append(f"{where}.{key}_params must be a table.")
-            elif value in available(kind):
-                from tabaugment._registry import get_class
-
-                valid = get_class(kind, value)().get_params()
-                for p in params:
-                    if p not in valid:
-                        problems.append(
-                            f"{where}.{key}_params: {value} has no parameter {p!r}; it has {sorted(valid)}."
-                        )
-        if st.get("fit_on", "selected") not in ("selected", "all"):
-            problems.append(f"{where}.fit_on: {st['fit_on']!r} is not 'selected' or 'all'.")
-        ref = st.get("compare_to")
-        if ref is not None and (ref not in names or ref == st.get("name")):
-            problems.append(f"{where}.compare_to: {ref!r} is not the name of another strategy of this spec.")
+        found = Strategy.problems(st, where)
+        if isinstance(st, Mapping):
+            if st.get("name") == BASELINE:
+                found.append(f"{where}: 'baseline' is reserved for the cells without augmentation.")
+            elif st.get("name") and names.count(st["name"]) > 1:
+                found.append(f"{where}: the name {st['name']!r} is used more than once.")
+            ref = st.get("compare_to")
+            if ref is not None and (ref not in names or ref == st.get("name")):
+                found.append(f"{where}.compare_to: {ref!r} is not the name of another strategy of this spec.")
+        problems += found
+        if not found:
+            strategies.append(Strategy.from_dict(st, where))
     if problems:
-        raise SchemaError(problems)
+        raise SpecError(problems)
     return ExperimentSpec(
         name=str(exp.get("name", "experiment")),
         seeds=seeds,
         models=models,
-        datasets=list(datasets),
-        strategies=list(strategies),
-        test_size=float(exp.get("test_size", 0.2)),
-        validation_size=float(exp.get("validation_size", 0.2)),
+        datasets=[dict(ds) for ds in datasets],
+        strategies=strategies,
+        split=split,
     )

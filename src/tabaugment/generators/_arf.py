@@ -16,13 +16,14 @@ categorical column, without rejection.
 
 from __future__ import annotations
 
+import numbers
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 from tabaugment._random import RandomState, derive_seed
-from tabaugment._validation import check_fraction, check_int
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator
 
@@ -51,6 +52,15 @@ class AdversarialRandomForest(BaseGenerator):
 
     name = "arf"
     conditionable = "categorical"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "n_estimators": [positive(numbers.Integral)],
+        "min_samples_leaf": [positive(numbers.Integral)],
+        "delta": [Interval(numbers.Real, 0, 1)],
+        "max_iterations": [Interval(numbers.Integral, 0, None)],
+        "numeric": [Options(("empirical", "truncnorm"))],
+        "n_jobs": N_JOBS,
+        "random_state": RANDOM_STATE,
+    }
     min_rows: int = 10
 
     def __init__(
@@ -71,16 +81,6 @@ class AdversarialRandomForest(BaseGenerator):
         self.max_iterations = max_iterations
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_int(self.n_estimators, "n_estimators", owner)
-        check_int(self.min_samples_leaf, "min_samples_leaf", owner)
-        check_fraction(self.delta, "delta", owner, closed_low=True)
-        check_int(self.max_iterations, "max_iterations", owner, minimum=0)
-        from tabaugment._validation import check_one_of
-
-        check_one_of(self.numeric, "numeric", owner, ("truncnorm", "empirical"))
 
     # ------------------------------------------------------------------ fit
     def _features(self, num: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -18,11 +18,12 @@ Missing values are drawn independently at each column's missing rate within the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special
 
+from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState
 from tabaugment.generators.base import BaseGenerator, allocate
 
@@ -45,6 +46,7 @@ class GaussianCopula(BaseGenerator):
     """
 
     name = "gaussian_copula"
+    _parameter_constraints: ClassVar[Constraints] = {"random_state": RANDOM_STATE}
     conditionable = "target"
 
     def __init__(self, *, random_state: RandomState = None) -> None:

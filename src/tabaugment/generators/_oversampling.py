@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator
@@ -21,6 +22,7 @@ class RandomOversampling(BaseGenerator):
     """
 
     name = "random_oversampling"
+    _parameter_constraints: ClassVar[Constraints] = {"random_state": RANDOM_STATE}
     conditionable = "categorical"
 
     def __init__(self, *, random_state: RandomState = None) -> None:

@@ -15,12 +15,13 @@ new rows then get missing values at the class's missing rate of that column.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import RANDOM_STATE, Constraints, Options, positive
 from tabaugment._random import RandomState
-from tabaugment._validation import check_int, check_one_of
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator, allocate
 
@@ -43,6 +44,16 @@ class SMOTEGenerator(BaseGenerator):
 
     name = "smote"
     conditionable = "target"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "k_neighbors": [positive(numbers.Integral)],
+        "kind": [Options(("auto", "smote", "smotenc", "smoten"))],
+        "small_classes": [Options(("adapt", "error"))],
+        "random_state": RANDOM_STATE,
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"k_neighbors": 3}
 
     def __init__(
         self,
@@ -56,11 +67,6 @@ class SMOTEGenerator(BaseGenerator):
         self.kind = kind
         self.small_classes = small_classes
         self.random_state = random_state
-
-    def _check_params(self) -> None:
-        check_int(self.k_neighbors, "k_neighbors", type(self).__name__)
-        check_one_of(self.kind, "kind", type(self).__name__, ("auto", "smote", "smotenc", "smoten"))
-        check_one_of(self.small_classes, "small_classes", type(self).__name__, ("adapt", "error"))
 
     def _fit(self, num: np.ndarray, codes: np.ndarray) -> None:
         t = self.target_index

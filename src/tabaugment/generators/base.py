@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from tabaugment._params import ParamsMixin
 from tabaugment._random import RandomState, check_random_state
 from tabaugment._version import __version__
 from tabaugment.data.splits import check_not_test
-from tabaugment.exceptions import DataError, ModelFileError, NotFittedError
+from tabaugment.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 from tabaugment.generators._table import TableSpec
 
 __all__ = ["FORMAT_VERSION", "BaseGenerator", "load_generator"]
@@ -35,10 +36,10 @@ _CONFIG = "config.json"
 _ARRAYS = "arrays.safetensors"
 
 
-class BaseGenerator(BaseEstimator):
+class BaseGenerator(ParamsMixin, BaseEstimator):
     """Base class of generators.
 
-    Subclasses implement ``_fit(num, codes)``, ``_sample(n, conditions, rng) -> (num, codes)``
+    Subclasses declare ``_parameter_constraints`` and implement ``_fit(num, codes)``, ``_sample(n, conditions, rng) -> (num, codes)``
     and ``_get_state() -> (json_state, arrays)`` / ``_set_state(json_state, arrays)``, and
     list in ``conditionable`` which columns ``conditions`` may name (``"target"`` stands for
     the fitted target column, ``"categorical"`` for every categorical column).
@@ -56,7 +57,7 @@ class BaseGenerator(BaseEstimator):
 
         check_not_test(table, f"{type(self).__name__}.fit")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
-        self._check_params()
+        self._validate_params()
         spec = TableSpec.from_frame(frame, target)
         num, codes = spec.encode(frame)
         self.spec_ = spec
@@ -80,7 +81,7 @@ class BaseGenerator(BaseEstimator):
         """
         self._check_fitted()
         if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 0:
-            raise ValueError(f"n_samples must be an int >= 0. Got {n_samples!r} instead.")
+            raise ParameterError(f"n_samples must be an int >= 0. Got {n_samples!r} instead.")
         rng = self._rng_ if random_state is None else check_random_state(random_state)
         cond_codes = self._check_conditions(conditions or {})
         if n_samples == 0:
@@ -95,7 +96,7 @@ class BaseGenerator(BaseEstimator):
 
     def _check_conditions(self, conditions: dict[str, Any]) -> dict[int, int]:
         if not isinstance(conditions, dict):
-            raise TypeError(f"conditions must be a dict {{column: value}}. Got {type(conditions).__name__}.")
+            raise ParameterError(f"conditions must be a dict {{column: value}}. Got {type(conditions).__name__}.")
         spec = self.spec_
         out: dict[int, int] = {}
         for col, value in conditions.items():
@@ -156,9 +157,6 @@ class BaseGenerator(BaseEstimator):
         return gen
 
     # ------------------------------------------------------------------ hooks
-    def _check_params(self) -> None:
-        pass
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "spec_"):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first.")
@@ -253,7 +251,7 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, np.random.Generator):
         return None
-    raise TypeError(f"Cannot store {type(value).__name__} in a model file; use plain values.")
+    raise ParameterError(f"Cannot store {type(value).__name__} in a model file; use plain values.")
 
 
 def allocate(total: int, weights: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Hardness methods: score how hard each training row is (higher = harder)."""
 
 from tabaugment.hardness._approximate import ApproximateKNNShapley, approximate_knn_shapley
-from tabaugment.hardness._compare import compare_hardness
+from tabaugment.hardness._compare import HardnessComparison, compare_hardness
 from tabaugment.hardness._dynamics import DataIQ, DataMaps, ForgettingEvents, OutOfFoldLoss
 from tabaugment.hardness._knn_shapley import KNNShapley, knn_shapley
 from tabaugment.hardness._random import RandomHardness
@@ -14,6 +14,7 @@ __all__ = [
     "DataIQ",
     "DataMaps",
     "ForgettingEvents",
+    "HardnessComparison",
     "HardnessResult",
     "KNNShapley",
     "OutOfFoldLoss",

@@ -18,13 +18,14 @@ bulk per class; the work is the neighbour search plus O(T) per validation point.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tabaugment._neighbors import NeighbourIndex
+from tabaugment._params import BOOL, Constraints, Interval, Options, check_param, positive
 from tabaugment._progress import progress_bar
-from tabaugment._validation import check_int, check_one_of
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import ParameterError
 from tabaugment.hardness._knn_shapley import _common_codes, against_reference
@@ -50,10 +51,12 @@ def approximate_knn_shapley(
     """KNN-Shapley from each validation point's ``top`` nearest training rows (see module doc)."""
     y, y_val = _common_codes(np.asarray(y), np.asarray(y_val))
     n, m = len(X), len(X_val)
-    k = check_int(n_neighbors, "n_neighbors", "approximate_knn_shapley")
-    top = min(check_int(top, "top", "approximate_knn_shapley"), n)
+    k = check_param(n_neighbors, "n_neighbors", "approximate_knn_shapley", positive(numbers.Integral))
+    top = min(check_param(top, "top", "approximate_knn_shapley", positive(numbers.Integral)), n)
     if top < min(k, n):
-        raise ParameterError(f"top ({top}) must be at least n_neighbors ({k}): the K nearest neighbours need exact values.")
+        raise ParameterError(
+            f"top ({top}) must be at least n_neighbors ({k}): the K nearest neighbours need exact values."
+        )
     classes, y_idx = np.unique(y, return_inverse=True)
     share = np.bincount(y_idx, minlength=len(classes)) / n
     pos = {c: i for i, c in enumerate(classes)}
@@ -100,6 +103,18 @@ class ApproximateKNNShapley(BaseHardness):
 
     deterministic = True
     name = "approximate_knn_shapley"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "n_neighbors": [positive(numbers.Integral)],
+        "top": [positive(numbers.Integral)],
+        "index": [Options(("auto", "flat", "ivf", "numpy"))],
+        "n_folds": [Interval(numbers.Integral, 2, None)],
+        "max_memory_mb": [positive()],
+        "progress": [BOOL],
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"top": 20, "index": "numpy"}
 
     def __init__(
         self,
@@ -119,11 +134,11 @@ class ApproximateKNNShapley(BaseHardness):
         self.progress = progress
 
     def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_int(self.n_neighbors, "n_neighbors", owner)
-        check_int(self.top, "top", owner, minimum=self.n_neighbors if isinstance(self.n_neighbors, int) else 1)
-        check_one_of(self.index, "index", owner, ("auto", "flat", "ivf", "numpy"))
-        check_int(self.n_folds, "n_folds", owner, minimum=2)
+        if self.top < self.n_neighbors:
+            raise ParameterError(
+                f"The 'top' parameter of {type(self).__name__} ({self.top}) must be at least n_neighbors "
+                f"({self.n_neighbors}): the K nearest neighbours need exact values."
+            )
 
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
@@ -131,7 +146,11 @@ class ApproximateKNNShapley(BaseHardness):
         encoder = FeatureEncoder().fit(X)
         Z = encoder.transform(X)
         opts = dict(
-            n_neighbors=self.n_neighbors, top=self.top, index=self.index, max_memory_mb=self.max_memory_mb, progress=self.progress
+            n_neighbors=self.n_neighbors,
+            top=self.top,
+            index=self.index,
+            max_memory_mb=self.max_memory_mb,
+            progress=self.progress,
         )
         values = against_reference(
             approximate_knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts

@@ -9,12 +9,13 @@ and others), for any table.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tabaugment._json import records, table
+from tabaugment.exceptions import DataError, ParameterError
 from tabaugment.hardness.base import HardnessResult
 
 __all__ = ["HardnessComparison", "compare_hardness"]
@@ -22,7 +23,10 @@ __all__ = ["HardnessComparison", "compare_hardness"]
 
 @dataclasses.dataclass
 class HardnessComparison:
-    """Pairwise agreement of hardness methods and the class mix of their hard sets."""
+    """Pairwise agreement of hardness methods and the class mix of their hard sets.
+
+    :func:`tabaugment.report.plots.hardness_comparison_plot` draws it.
+    """
 
     jaccard: pd.DataFrame
     spearman: pd.DataFrame
@@ -34,40 +38,10 @@ class HardnessComparison:
         """Plain JSON-ready data (without the per-row scores)."""
         return {
             "fraction": self.fraction,
-            "jaccard": json.loads(self.jaccard.to_json()),
-            "spearman": json.loads(self.spearman.to_json()),
-            "composition": json.loads(self.composition.to_json(orient="records")),
+            "jaccard": table(self.jaccard),
+            "spearman": table(self.spearman),
+            "composition": records(self.composition),
         }
-
-    def plot(self) -> str:
-        """Two heatmaps (Jaccard, Spearman) as a base64 PNG."""
-        from tabaugment.report.plots import _encode, _plt
-
-        plt = _plt()
-        names = list(self.jaccard.columns)
-        fig, axes = plt.subplots(1, 2, figsize=(4.5 + 1.1 * len(names), 2.3 + 0.45 * len(names)))
-        for ax, frame, title in (
-            (axes[0], self.jaccard, f"Jaccard of the hardest {self.fraction:.0%}"),
-            (axes[1], self.spearman, "Spearman correlation of scores"),
-        ):
-            im = ax.imshow(frame.to_numpy(dtype=float), vmin=-1 if "Spearman" in title else 0, vmax=1, cmap="viridis")
-            ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
-            ax.set_yticks(range(len(names)), names, fontsize=8)
-            for i in range(len(names)):
-                for j in range(len(names)):
-                    ax.text(j, i, f"{frame.iloc[i, j]:.2f}", ha="center", va="center", fontsize=7, color="white")
-            ax.set_title(title, fontsize=9)
-            fig.colorbar(im, ax=ax, fraction=0.046)
-        return _encode(fig)
-
-    def save_plot(self, path: str) -> None:
-        """Write the plot as a PNG file (atomically)."""
-        import base64
-
-        from tabaugment._io import atomic_path
-
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(base64.b64decode(self.plot()))
 
 
 def compare_hardness(
@@ -81,11 +55,11 @@ def compare_hardness(
     from scipy.stats import spearmanr
 
     if len(results) < 2:
-        raise ValueError("Give at least two hardness results to compare.")
+        raise ParameterError("Give at least two hardness results to compare.")
     names = list(results)
     n = len(next(iter(results.values())))
     if any(len(r) != n for r in results.values()):
-        raise ValueError("All hardness results must score the same rows.")
+        raise DataError("All hardness results must score the same rows.")
     y = np.asarray(y)
     k = max(1, round(fraction * n))
     hard = {m: set(np.argsort(-results[m].scores, kind="stable")[:k]) for m in names}

@@ -22,14 +22,15 @@ checkpoints + 1), out-of-fold log loss.
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tabaugment._optional import import_optional
+from tabaugment._params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 from tabaugment._random import RandomState, derive_seed
-from tabaugment._validation import check_int, check_one_of, check_positive_float
 from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
 from tabaugment.hardness.base import BaseHardness, hash_folds
 
@@ -165,6 +166,19 @@ def checkpoint_probabilities(
 
 class _CheckpointHardness(BaseHardness):
     deterministic = True
+    _parameter_constraints: ClassVar[Constraints] = {
+        "model": [Options(("lightgbm", "mlp"))],
+        "n_estimators": [positive(numbers.Integral)],
+        "learning_rate": [positive()],
+        "epochs": [positive(numbers.Integral)],
+        "n_repeats": [positive(numbers.Integral)],
+        "random_state": RANDOM_STATE,
+        "n_jobs": N_JOBS,
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"n_estimators": 15}
 
     def __init__(
         self,
@@ -184,14 +198,6 @@ class _CheckpointHardness(BaseHardness):
         self.n_repeats = n_repeats
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_one_of(self.model, "model", owner, ("lightgbm", "mlp"))
-        check_int(self.n_estimators, "n_estimators", owner)
-        check_positive_float(self.learning_rate, "learning_rate", owner)
-        check_int(self.epochs, "epochs", owner)
-        check_int(self.n_repeats, "n_repeats", owner)
 
     def _probabilities(self, X: Any, y: np.ndarray) -> np.ndarray:
         return checkpoint_probabilities(
@@ -278,6 +284,16 @@ class OutOfFoldLoss(BaseHardness):
 
     deterministic = True
     name = "oof_loss"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "n_folds": [Interval(numbers.Integral, 2, None)],
+        "n_estimators": [positive(numbers.Integral)],
+        "learning_rate": [positive()],
+        "random_state": RANDOM_STATE,
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"n_estimators": 15, "n_folds": 3}
 
     def __init__(
         self, *, n_folds: int = 5, n_estimators: int = 200, learning_rate: float = 0.05, random_state: RandomState = 0
@@ -286,12 +302,6 @@ class OutOfFoldLoss(BaseHardness):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.random_state = random_state
-
-    def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_int(self.n_folds, "n_folds", owner, minimum=2)
-        check_int(self.n_estimators, "n_estimators", owner)
-        check_positive_float(self.learning_rate, "learning_rate", owner)
 
     def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         frame = _lgbm_frame(X)

@@ -22,13 +22,14 @@ sort can be used.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from tabaugment._params import BOOL, N_JOBS, NONE, Constraints, Interval, check_param, positive
 from tabaugment._progress import progress_bar
-from tabaugment._validation import check_int
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import BaseHardness, hash_folds
@@ -78,13 +79,13 @@ def knn_shapley(
     y, y_val = _common_codes(np.asarray(y), np.asarray(y_val))
     n, m = len(X), len(X_val)
     if X.ndim != 2 or X_val.ndim != 2 or X.shape[1] != X_val.shape[1]:
-        raise ValueError(f"X and X_val must be 2-D with the same columns; got {X.shape} and {X_val.shape}.")
+        raise DataError(f"X and X_val must be 2-D with the same columns; got {X.shape} and {X_val.shape}.")
     if n == 0 or m == 0:
         raise DataError(f"KNN-Shapley needs training and validation rows; got {n} and {m}.")
-    k = check_int(n_neighbors, "n_neighbors", "knn_shapley")
+    k = check_param(n_neighbors, "n_neighbors", "knn_shapley", positive(numbers.Integral))
     if chunk_size is None:
         chunk_size = knn_shapley_chunk_size(n, max_memory_mb / max(n_jobs, 1))
-    chunk_size = min(check_int(chunk_size, "chunk_size", "knn_shapley"), m)
+    chunk_size = min(check_param(chunk_size, "chunk_size", "knn_shapley", positive(numbers.Integral)), m)
 
     sq_norms = np.einsum("ij,ij->i", X, X)
     ranks = np.arange(1, n, dtype=np.float64)  # i = 1 .. n-1
@@ -199,6 +200,14 @@ class KNNShapley(BaseHardness):
 
     deterministic = True
     name = "knn_shapley"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "n_neighbors": [positive(numbers.Integral)],
+        "n_folds": [Interval(numbers.Integral, 2, None)],
+        "max_memory_mb": [positive()],
+        "chunk_size": [NONE, positive(numbers.Integral)],
+        "n_jobs": N_JOBS,
+        "progress": [BOOL],
+    }
 
     def __init__(
         self,
@@ -216,21 +225,6 @@ class KNNShapley(BaseHardness):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.progress = progress
-
-    def _check_params(self) -> None:
-        owner = type(self).__name__
-        check_int(self.n_neighbors, "n_neighbors", owner)
-        check_int(self.n_folds, "n_folds", owner, minimum=2)
-        if not (isinstance(self.n_jobs, int) and (self.n_jobs >= 1 or self.n_jobs == -1)):
-            raise ValueError(
-                f"The 'n_jobs' parameter of {owner} must be an int >= 1 or -1 (all workers). Got {self.n_jobs!r} instead."
-            )
-        if self.chunk_size is not None:
-            check_int(self.chunk_size, "chunk_size", owner)
-        if not (isinstance(self.max_memory_mb, (int, float)) and self.max_memory_mb > 0):
-            raise ValueError(
-                f"The 'max_memory_mb' parameter of {owner} must be a float > 0. Got {self.max_memory_mb!r} instead."
-            )
 
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState, check_random_state
 from tabaugment.hardness.base import BaseHardness
 
@@ -22,6 +23,7 @@ class RandomHardness(BaseHardness):
 
     deterministic = False
     name = "random"
+    _parameter_constraints: ClassVar[Constraints] = {"random_state": RANDOM_STATE}
 
     def __init__(self, *, random_state: RandomState = None) -> None:
         self.random_state = random_state

@@ -17,13 +17,14 @@ matrix-vector products.
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tabaugment._neighbors import nearest_distances
+from tabaugment._params import BOOL, NONE, Constraints, Interval, check_param, positive
 from tabaugment._progress import progress_bar
-from tabaugment._validation import check_int, check_positive_float
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 from tabaugment.hardness._knn_shapley import _common_codes, against_reference
@@ -47,7 +48,7 @@ def threshold_knn_shapley(
     X = np.ascontiguousarray(X, dtype=np.float64)
     X_val = np.ascontiguousarray(X_val, dtype=np.float64)
     y, y_val = _common_codes(np.asarray(y), np.asarray(y_val))
-    radius = check_positive_float(radius, "radius", "threshold_knn_shapley")
+    radius = float(check_param(radius, "radius", "threshold_knn_shapley", positive()))
     n, m = len(X), len(X_val)
     if n == 0 or m == 0:
         raise DataError(f"Threshold KNN-Shapley needs training and validation rows; got {n} and {m}.")
@@ -106,6 +107,13 @@ class ThresholdKNNShapley(BaseHardness):
 
     deterministic = True
     name = "threshold_knn_shapley"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "radius": [NONE, positive()],
+        "n_neighbors": [positive(numbers.Integral)],
+        "n_folds": [Interval(numbers.Integral, 2, None)],
+        "max_memory_mb": [positive()],
+        "progress": [BOOL],
+    }
 
     def __init__(
         self,
@@ -121,14 +129,6 @@ class ThresholdKNNShapley(BaseHardness):
         self.n_folds = n_folds
         self.max_memory_mb = max_memory_mb
         self.progress = progress
-
-    def _check_params(self) -> None:
-        owner = type(self).__name__
-        if self.radius is not None:
-            check_positive_float(self.radius, "radius", owner)
-        check_int(self.n_neighbors, "n_neighbors", owner)
-        check_int(self.n_folds, "n_folds", owner, minimum=2)
-        check_positive_float(self.max_memory_mb, "max_memory_mb", owner)
 
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None

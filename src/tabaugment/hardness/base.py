@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from tabaugment._params import ParamsMixin
 from tabaugment.data.splits import check_not_test
-from tabaugment.exceptions import DataError, NotFittedError
+from tabaugment.exceptions import DataError, NotFittedError, ParameterError
 
 __all__ = ["BaseHardness", "HardnessResult"]
 
@@ -36,7 +37,7 @@ class HardnessResult:
     def __post_init__(self) -> None:
         self.scores = np.asarray(self.scores, dtype=np.float64)
         if len(self.index) != len(self.scores):
-            raise ValueError(f"{len(self.index)} row ids for {len(self.scores)} scores.")
+            raise DataError(f"{len(self.index)} row ids for {len(self.scores)} scores.")
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -53,13 +54,14 @@ class HardnessResult:
         return frame
 
 
-class BaseHardness(BaseEstimator):
+class BaseHardness(ParamsMixin, BaseEstimator):
     """Base class of hardness methods.
 
-    Subclasses implement ``_score(X, y, X_val, y_val) -> (scores, extra_values)`` and set
-    ``deterministic`` (True when the scores do not depend on a random seed). ``_score`` sees
-    the rows in a canonical order (``self._row_hashes`` holds their content hashes), so
-    every method is independent of the input row order by construction.
+    Subclasses declare ``_parameter_constraints``, implement
+    ``_score(X, y, X_val, y_val) -> (scores, extra_values)`` and set ``deterministic`` (True
+    when the scores do not depend on a random seed). ``_score`` sees the rows in a canonical
+    order (``self._row_hashes`` holds their content hashes), so every method is independent
+    of the input row order by construction.
     """
 
     deterministic: ClassVar[bool] = True
@@ -75,9 +77,9 @@ class BaseHardness(BaseEstimator):
         check_not_test(X_val, f"{type(self).__name__}.fit (as validation rows)")
         y_arr = _check_labels(y, len(X), "y")
         if (X_val is None) != (y_val is None):
-            raise ValueError("Give both X_val and y_val, or neither.")
+            raise ParameterError("Give both X_val and y_val, or neither.")
         y_val_arr = None if y_val is None else _check_labels(y_val, len(X_val), "y_val", min_classes=1)
-        self._check_params()
+        self._validate_params()
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(y_arr))
         frame = (X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))).reset_index(drop=True)
         # Every method works on the rows in a canonical order (by a hash of their content),
@@ -110,9 +112,6 @@ class BaseHardness(BaseEstimator):
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first.")
         return self.result_
 
-    def _check_params(self) -> None:  # pragma: no cover - default: nothing to check
-        pass
-
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -135,9 +134,9 @@ def _check_labels(y: Any, n: int, name: str, min_classes: int = 2) -> np.ndarray
     if arr.ndim != 1:
         arr = arr.ravel() if arr.ndim == 2 and 1 in arr.shape else arr
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional. Got shape {np.shape(y)}.")
+        raise DataError(f"{name} must be one-dimensional. Got shape {np.shape(y)}.")
     if len(arr) != n:
-        raise ValueError(f"{name} has {len(arr)} labels for {n} rows.")
+        raise DataError(f"{name} has {len(arr)} labels for {n} rows.")
     if n == 0:
         raise DataError("Cannot score an empty table (0 rows).")
     if pd.isna(pd.Series(arr, dtype=object)).any():

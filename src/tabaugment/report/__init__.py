@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tabaugment._io import write_text_atomic
+from tabaugment._json import records
 
 __all__ = ["Report", "build_report"]
 
@@ -73,29 +74,21 @@ def build_report(
     """
     from sklearn.base import clone
 
-    from tabaugment.data.datasets import Dataset
-    from tabaugment.data.schema import infer_schema
+    from tabaugment.data import Constraints
     from tabaugment.data.splits import split_table
     from tabaugment.evaluation.fidelity import fidelity_report
     from tabaugment.evaluation.privacy import privacy_report
-    from tabaugment.evaluation.utility import evaluate_augmentation, train_synthetic_test_real
-    from tabaugment.evaluation.validity import Constraints
+    from tabaugment.evaluation.tstr import train_synthetic_test_real
     from tabaugment.exceptions import DataError
+    from tabaugment.experiment.evaluate import evaluate_augmentation, resolve_data
     from tabaugment.report import plots
     from tabaugment.report.html import render_html
 
-    if isinstance(data, Dataset):
-        name, table, schema, test = (
-            data.name,
-            data.table,
-            schema or data.schema,
-            test if test is not None else data.test,
-        )
-    else:
-        name, table = "table", data
-        schema = schema or infer_schema(table, target)
+    resolved = resolve_data(data, target=target, schema=schema, test=test)
+    ds = resolved.dataset
+    table, schema, test = ds.table, ds.schema, ds.test
     name = strategy_name or "augmented"
-    dataset_name = data.name if isinstance(data, Dataset) else "table"
+    dataset_name = ds.name
     split = split_table(table, schema, test=test, train_size=train_size, random_state=random_state)
     aug = clone(strategy)
     if aug.random_state is None:
@@ -109,7 +102,7 @@ def build_report(
     constraints = Constraints.learn(split.train, user_rules=user_rules)
     validity = constraints.check(synthetic)
     utility = evaluate_augmentation(
-        Dataset(name=dataset_name, table=table, schema=schema, test=test),
+        resolved,
         strategies={name: strategy},
         model=model,
         seeds=seeds,
@@ -118,7 +111,7 @@ def build_report(
     )
     try:
         tstr = train_synthetic_test_real(synthetic, fitted_rows, split.test, schema, model=model, seeds=3)
-        tstr_records = json.loads(tstr.to_json(orient="records"))
+        tstr_records = records(tstr)
     except DataError as exc:
         tstr_records = [{"note": str(exc)}]
 
@@ -184,7 +177,7 @@ def build_report(
             },
         },
         "utility": {
-            "comparison": json.loads(comp.to_json(orient="records")),
+            "comparison": records(comp),
             "verdict": _verdict(comp, name),
         },
         "tstr": tstr_records,

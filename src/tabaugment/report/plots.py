@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tabaugment._optional import import_optional
+from tabaugment.hardness import HardnessComparison
 
 __all__ = [
     "correlation_heatmap",
     "dcr_histogram",
+    "hardness_comparison_plot",
     "hardness_histogram",
     "marginal_plot",
+    "save_png",
     "utility_plot",
 ]
 
@@ -35,6 +39,35 @@ def _encode(fig: Any) -> str:
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     _plt().close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def save_png(b64: str, path: str | Path) -> None:
+    """Write a plot of this module (a base64 PNG string) to ``path``, atomically."""
+    from tabaugment._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(base64.b64decode(b64))
+
+
+def hardness_comparison_plot(comparison: HardnessComparison) -> str:
+    """Two heatmaps of a :class:`~tabaugment.hardness.HardnessComparison`: the Jaccard overlap
+    of the methods' hardest rows and the Spearman correlation of their scores."""
+    plt = _plt()
+    names = list(comparison.jaccard.columns)
+    fig, axes = plt.subplots(1, 2, figsize=(4.5 + 1.1 * len(names), 2.3 + 0.45 * len(names)))
+    for ax, frame, title in (
+        (axes[0], comparison.jaccard, f"Jaccard of the hardest {comparison.fraction:.0%}"),
+        (axes[1], comparison.spearman, "Spearman correlation of scores"),
+    ):
+        im = ax.imshow(frame.to_numpy(dtype=float), vmin=-1 if "Spearman" in title else 0, vmax=1, cmap="viridis")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        for i in range(len(names)):
+            for j in range(len(names)):
+                ax.text(j, i, f"{frame.iloc[i, j]:.2f}", ha="center", va="center", fontsize=7, color="white")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046)
+    return _encode(fig)
 
 
 def hardness_histogram(scores: np.ndarray, selected: np.ndarray, positive: np.ndarray, method: str) -> str:

@@ -9,14 +9,16 @@ the docstrings say which.
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import BOOL, RANDOM_STATE, Constraints, Interval
 from tabaugment._random import RandomState, check_random_state
-from tabaugment._validation import check_fraction
+from tabaugment.exceptions import ParameterError
 from tabaugment.hardness.base import HardnessResult
-from tabaugment.selection._strategies import _count
+from tabaugment.selection._strategies import FRACTION, _count
 from tabaugment.selection.base import BaseSelector, class_counts, hardest
 
 __all__ = ["Ambiguous", "HardMix", "HardNeighbourhood", "HardestDenoised"]
@@ -45,14 +47,18 @@ class Ambiguous(BaseSelector):
     """
 
     name = "ambiguous"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "lower": [Interval(numbers.Real, 0, 1)],
+        "upper": [Interval(numbers.Real, 0, 1)],
+    }
 
     def __init__(self, *, lower: float = 0.5, upper: float = 0.9) -> None:
         self.lower = lower
         self.upper = upper
 
     def _check_params(self) -> None:
-        if not (0 <= self.lower < self.upper <= 1):
-            raise ValueError(f"Ambiguous needs 0 <= lower < upper <= 1; got lower={self.lower}, upper={self.upper}.")
+        if not self.lower < self.upper:
+            raise ParameterError(f"Ambiguous needs lower < upper; got lower={self.lower}, upper={self.upper}.")
 
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         group = result.values.get("group")
@@ -76,16 +82,16 @@ class HardestDenoised(BaseSelector):
     """
 
     name = "hardest_denoised"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "fraction": FRACTION,
+        "noise": [Interval(numbers.Real, 0, 1, closed="left")],
+        "drop_noise": [BOOL],
+    }
 
     def __init__(self, *, fraction: float = 0.2, noise: float = 0.05, drop_noise: bool = False) -> None:
         self.fraction = fraction
         self.noise = noise
         self.drop_noise = drop_noise
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
-        if not (0 <= self.noise < 1):
-            raise ValueError(f"The 'noise' parameter of HardestDenoised must be in [0, 1). Got {self.noise!r}.")
 
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         scores = result.scores
@@ -120,19 +126,18 @@ class HardNeighbourhood(BaseSelector):
     """
 
     name = "hard_neighbourhood"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "fraction": FRACTION,
+        "n_neighbors": [Interval(numbers.Integral, 0, None)],
+    }
 
     def __init__(self, *, fraction: float = 0.05, n_neighbors: int = 5) -> None:
         self.fraction = fraction
         self.n_neighbors = n_neighbors
 
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
-        if not (isinstance(self.n_neighbors, int) and self.n_neighbors >= 0):
-            raise ValueError(f"n_neighbors must be a non-negative int; got {self.n_neighbors!r}.")
-
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         if X is None:
-            raise ValueError("HardNeighbourhood needs the training features: call select(result, y, X).")
+            raise ParameterError("HardNeighbourhood needs the training features: call select(result, y, X).")
         from sklearn.neighbors import NearestNeighbors
 
         from tabaugment.data.encoding import FeatureEncoder
@@ -161,15 +166,17 @@ class HardMix(BaseSelector):
     """
 
     name = "hard_mix"
+    deterministic = False
+    _parameter_constraints: ClassVar[Constraints] = {
+        "fraction": FRACTION,
+        "targeted_share": FRACTION,
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(self, *, fraction: float = 0.1, targeted_share: float = 0.5, random_state: RandomState = None) -> None:
         self.fraction = fraction
         self.targeted_share = targeted_share
         self.random_state = random_state
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
-        check_fraction(self.targeted_share, "targeted_share", type(self).__name__)
 
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         rng = check_random_state(self.random_state)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import numbers
+from typing import ClassVar
 
 import numpy as np
 
+from tabaugment._params import RANDOM_STATE, Constraints, Interval
 from tabaugment._random import RandomState, check_random_state
-from tabaugment._validation import check_fraction
 from tabaugment.exceptions import DataError
 from tabaugment.selection.base import BaseSelector, class_counts, hardest
 
 __all__ = [
+    "FRACTION",
     "AllRows",
     "HardestMinority",
     "MinorityClass",
@@ -20,6 +23,10 @@ __all__ = [
     "TopFraction",
     "TopFractionPerClass",
 ]
+
+
+#: A share of rows: a float in (0, 1].
+FRACTION = [Interval(numbers.Real, 0, 1, closed="right")]
 
 
 def _count(fraction: float, n: int) -> int:
@@ -34,12 +41,10 @@ class TopFraction(BaseSelector):
     """
 
     name = "hardest"
+    _parameter_constraints: ClassVar[Constraints] = {"fraction": FRACTION}
 
     def __init__(self, *, fraction: float = 0.2) -> None:
         self.fraction = fraction
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         return hardest(scores, np.arange(len(scores)), _count(self.fraction, len(scores)))
@@ -49,12 +54,10 @@ class TopFractionPerClass(BaseSelector):
     """The hardest ``fraction`` of each class: keeps the class mix of the training rows."""
 
     name = "hardest_per_class"
+    _parameter_constraints: ClassVar[Constraints] = {"fraction": FRACTION}
 
     def __init__(self, *, fraction: float = 0.2) -> None:
         self.fraction = fraction
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         parts = []
@@ -79,12 +82,10 @@ class HardestMinority(BaseSelector):
     """The hardest ``fraction`` of the rarest class."""
 
     name = "hardest_minority"
+    _parameter_constraints: ClassVar[Constraints] = {"fraction": FRACTION}
 
     def __init__(self, *, fraction: float = 0.5) -> None:
         self.fraction = fraction
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         counts = class_counts(y)
@@ -100,13 +101,10 @@ class Threshold(BaseSelector):
     """
 
     name = "threshold"
+    _parameter_constraints: ClassVar[Constraints] = {"threshold": [Interval(numbers.Real, None, None)]}
 
     def __init__(self, *, threshold: float = 0.0) -> None:
         self.threshold = threshold
-
-    def _check_params(self) -> None:
-        if not isinstance(self.threshold, (int, float)) or isinstance(self.threshold, bool):
-            raise ValueError(f"The 'threshold' parameter of Threshold must be a float. Got {self.threshold!r} instead.")
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         picked = np.flatnonzero(scores >= self.threshold)
@@ -122,13 +120,12 @@ class RandomSelection(BaseSelector):
     """A random ``fraction`` of the rows (stratified by class): the non-targeted control."""
 
     name = "random"
+    deterministic = False
+    _parameter_constraints: ClassVar[Constraints] = {"fraction": FRACTION, "random_state": RANDOM_STATE}
 
     def __init__(self, *, fraction: float = 0.2, random_state: RandomState = None) -> None:
         self.fraction = fraction
         self.random_state = random_state
-
-    def _check_params(self) -> None:
-        check_fraction(self.fraction, "fraction", type(self).__name__)
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         rng = check_random_state(self.random_state)

@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from tabaugment._params import ParamsMixin
+from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import HardnessResult
 
 __all__ = ["BaseSelector"]
 
 
-class BaseSelector(BaseEstimator):
+class BaseSelector(ParamsMixin, BaseEstimator):
     """Base class of selectors.
 
     ``select(result, y, X=None)`` returns the sorted *positions* (0..n-1) of the selected
@@ -28,22 +30,21 @@ class BaseSelector(BaseEstimator):
     name: ClassVar[str] = "selector"
     #: False for selectors that ignore the hardness scores (the Augmenter then skips scoring).
     uses_scores: ClassVar[bool] = True
+    #: False for selectors that draw at random (their ``random_state`` fixes the draw).
+    deterministic: ClassVar[bool] = True
 
     def select(self, result: HardnessResult, y: Any, X: Any = None) -> np.ndarray:
         """Positions of the selected rows, sorted ascending (``X``: the training features, for
         selectors that look at neighbourhoods)."""
         y_arr = np.asarray(y).ravel()
         if len(y_arr) != len(result):
-            raise ValueError(f"{len(y_arr)} labels for {len(result)} hardness scores.")
-        self._check_params()
+            raise DataError(f"{len(y_arr)} labels for {len(result)} hardness scores.")
+        self._validate_params()
         self.noise_positions_ = np.empty(0, dtype=np.int64)
         picked = np.unique(np.asarray(self._choose(result, y_arr, X), dtype=np.int64))
         if len(picked) == 0:
-            raise ValueError(f"{type(self).__name__} selected no rows out of {len(y_arr)}; loosen its parameters.")
+            raise DataError(f"{type(self).__name__} selected no rows out of {len(y_arr)}; loosen its parameters.")
         return picked
-
-    def _check_params(self) -> None:
-        pass
 
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         return self._select(result.scores, y)

@@ -15,6 +15,8 @@ Shared by :class:`~tabaugment.generators.GReaT` and :class:`~tabaugment.generato
 from __future__ import annotations
 
 import math
+import numbers
+import os
 import time
 import warnings
 from typing import Any, ClassVar
@@ -22,8 +24,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment._optional import import_optional
+from tabaugment._params import BOOL, NONE, Constraints, InstanceOf, Interval, positive
 from tabaugment._progress import progress_bar
-from tabaugment._validation import check_int
 from tabaugment.exceptions import ModelFileError, SamplingShortfallWarning
 from tabaugment.generators.lm._decoding import ConstrainedDecoder
 from tabaugment.generators.lm._loading import fingerprint, load_pretrained, resolve_model_path, wrap_lora
@@ -47,23 +49,28 @@ class LMGenerator(NeuralGenerator):
     row_format: ClassVar[str] = "text"
     min_rows: ClassVar[int] = 2
     uses_transformer = False
+    #: The generator needs a local pretrained model (``model_path``); tests give them a tiny one.
+    needs_local_model: ClassVar[bool] = True
+    _parameter_constraints: ClassVar[Constraints] = {
+        "model_path": [InstanceOf(str, os.PathLike, what="a local model path or 'smollm2'")],
+        "lora": [BOOL],
+        "lora_r": [positive(numbers.Integral)],
+        "batch_size": [positive(numbers.Integral)],
+        "max_batch_tokens": [positive(numbers.Integral)],
+        "learning_rate": [NONE, positive()],
+        "permute": [BOOL],
+        "temperature": [positive()],
+        "sample_batch_size": [positive(numbers.Integral)],
+        "max_attempts": [Interval(numbers.Real, 1, None, what="a number of attempts per row")],
+        "max_seconds": [NONE, positive()],
+        "within_range": [BOOL],
+    }
 
-    def _lm_check(self) -> None:
-        owner = type(self).__name__
-        check_int(self.epochs, "epochs", owner)
-        check_int(self.n_threads, "n_threads", owner)
-        check_int(self.batch_size, "batch_size", owner)
-        check_int(self.sample_batch_size, "sample_batch_size", owner)
-        check_int(self.lora_r, "lora_r", owner)
-        check_int(self.max_batch_tokens, "max_batch_tokens", owner)
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
-        if not self.max_attempts >= 1:
-            raise ValueError(
-                f"max_attempts (sampled rows tried per requested row) must be >= 1; got {self.max_attempts!r}."
-            )
-        if self.max_seconds is not None and not self.max_seconds > 0:
-            raise ValueError(f"max_seconds must be positive or None; got {self.max_seconds!r}.")
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"epochs": 1, "max_attempts": 5}
+
+    def _check_params(self) -> None:
         resolve_model_path(self.model_path)
 
     @property

@@ -110,7 +110,9 @@ class LMClassifier:
                 examples = []
                 for i in range(len(num)):
                     ids, mask = tokens.row_pieces(order, num, codes_c, i)
-                    label_start = len(ids) - len(tokens.close_ids()) - len(tokens.ids(" " + lm.codecs_[k_target].spellings[c]))
+                    label_start = (
+                        len(ids) - len(tokens.close_ids()) - len(tokens.ids(" " + lm.codecs_[k_target].spellings[c]))
+                    )
                     only_label = [m and p >= label_start for p, m in enumerate(mask)]
                     examples.append(([tokens.bos, *ids], [False, *only_label]))
                 scores[:, j] = self._log_likelihood(examples)

@@ -89,9 +89,6 @@ class GReaT(LMGenerator):
         self.random_state = random_state
         self.progress = progress
 
-    def _check_params(self) -> None:
-        self._lm_check()
-
     def _examples(
         self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator
     ) -> list[tuple[list[int], list[bool]]]:

@@ -20,12 +20,13 @@ Ablations of the paper are options: ``prompt_rows="random"`` (random rows instea
 from __future__ import annotations
 
 import json
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import BOOL, Constraints, Interval, Options
 from tabaugment._random import RandomState
-from tabaugment._validation import check_int
 from tabaugment.exceptions import DataError
 from tabaugment.generators.lm._base import LMGenerator
 from tabaugment.generators.lm._tokens import RowPlan
@@ -59,6 +60,16 @@ class HARMONIC(LMGenerator):
     name = "harmonic"
     conditionable: ClassVar[str] = "target"
     row_format = "json"
+    _parameter_constraints: ClassVar[Constraints] = {
+        "n_neighbors": [Interval(numbers.Integral, 1, len(_WORDS) - 1)],
+        "prompt_rows": [Options(("nearest", "random"))],
+        "filter": [BOOL],
+        "prompt_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"n_neighbors": 2, "epochs": 1, "max_attempts": 5}
 
     def __init__(
         self,
@@ -106,16 +117,6 @@ class HARMONIC(LMGenerator):
         self.n_threads = n_threads
         self.random_state = random_state
         self.progress = progress
-
-    def _check_params(self) -> None:
-        self._lm_check()
-        check_int(self.n_neighbors, "n_neighbors", "HARMONIC", minimum=1)
-        if self.n_neighbors >= len(_WORDS):
-            raise ValueError(f"n_neighbors must be below {len(_WORDS)}; got {self.n_neighbors}.")
-        if self.prompt_rows not in ("nearest", "random"):
-            raise ValueError(f"prompt_rows must be 'nearest' or 'random'; got {self.prompt_rows!r}.")
-        if not 0 < self.prompt_fraction < 1:
-            raise ValueError(f"prompt_fraction must be in (0, 1); got {self.prompt_fraction!r}.")
 
     # ------------------------------------------------------------------ rows and neighbours
     def _features(self, num: np.ndarray, codes: np.ndarray) -> np.ndarray:

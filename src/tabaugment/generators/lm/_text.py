@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tabaugment.exceptions import DataError, ParameterError
 from tabaugment.generators._table import TableSpec
 
 __all__ = ["ColumnCodec", "NumberAutomaton", "RowFormat", "TokenTrie", "build_codecs", "token_strings"]
@@ -38,7 +39,7 @@ class RowFormat:
 
     def __post_init__(self) -> None:
         if self.kind not in FORMATS:
-            raise ValueError(f"row format must be one of {FORMATS}; got {self.kind!r}.")
+            raise ParameterError(f"row format must be one of {FORMATS}; got {self.kind!r}.")
 
     def name(self, column: str, first: bool) -> str:
         if self.kind == "text":
@@ -90,7 +91,7 @@ class TokenTrie:
                     terminal.append(-1)
                 node = nxt
             if terminal[node] != -1:
-                raise ValueError(f"two categories tokenise to the same ids {seq}")
+                raise DataError(f"Two categories tokenise to the same token ids {seq}; rename one of them.")
             terminal[node] = code
         return cls(children, terminal)
 

@@ -49,7 +49,9 @@ def fine_tune(
     steps_per_epoch = math.ceil(len(first) / int(batch_size))
     total = steps_per_epoch * int(epochs)
     warm = max(1, total // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / max(total, 1)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / max(total, 1))
+    )
     history = []
     limit = context_limit(model)
     with progress_bar(progress, total=total, desc=desc, unit="batch") as bar:
@@ -146,4 +148,8 @@ def collate(batch: list[Example], pad: int, device: Any) -> tuple[Any, Any, Any]
         att[r, : len(seq)] = 1
         m = np.asarray(mask, dtype=bool)
         labels[r, : len(seq)][m] = np.asarray(seq)[m]
-    return torch.as_tensor(ids, device=device), torch.as_tensor(att, device=device), torch.as_tensor(labels, device=device)
+    return (
+        torch.as_tensor(ids, device=device),
+        torch.as_tensor(att, device=device),
+        torch.as_tensor(labels, device=device),
+    )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import numbers
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Interval, positive
 from tabaugment._random import derive_seed
-from tabaugment._validation import check_int
 from tabaugment.exceptions import DataError
+from tabaugment.generators.base import BaseGenerator, allocate
 from tabaugment.generators.neural._torch import load_state_arrays, resolve_device, state_arrays, torch_module
 from tabaugment.generators.neural._transform import TableTransformer
-from tabaugment.generators.base import BaseGenerator, allocate
 
 __all__ = ["NeuralGenerator"]
 
@@ -25,13 +26,20 @@ class NeuralGenerator(BaseGenerator):
     min_rows: ClassVar[int] = 20
     _modules: ClassVar[tuple[str, ...]] = ()
     uses_transformer: ClassVar[bool] = True
+    _parameter_constraints: ClassVar[Constraints] = {
+        "epochs": [positive(numbers.Integral)],
+        "batch_size": [NONE, Interval(numbers.Integral, 2, None)],
+        "early_stopping": [BOOL],
+        "patience": [positive(numbers.Integral)],
+        "device": [InstanceOf(str, what="a device name ('auto', 'cpu', 'cuda', ...)")],
+        "n_threads": [positive(numbers.Integral)],
+        "random_state": RANDOM_STATE,
+        "progress": [BOOL],
+    }
 
-    def _common_check(self) -> None:
-        owner = type(self).__name__
-        check_int(self.epochs, "epochs", owner)
-        check_int(self.n_threads, "n_threads", owner)
-        if self.batch_size is not None:
-            check_int(self.batch_size, "batch_size", owner, minimum=2)
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"epochs": 1}
 
     @contextlib.contextmanager
     def _threads(self) -> Iterator[Any]:

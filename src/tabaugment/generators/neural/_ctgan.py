@@ -13,10 +13,12 @@ drawn by its fitted frequencies.
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import NONE, Constraints, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.neural._base import NeuralGenerator
@@ -46,6 +48,16 @@ class CTGAN(NeuralGenerator):
     name = "ctgan"
     conditionable = "categorical"
     _modules = ("generator", "discriminator")
+    _parameter_constraints: ClassVar[Constraints] = {
+        "pac": [positive(numbers.Integral)],
+        "width": [NONE, positive(numbers.Integral)],
+        "noise_dim": [positive(numbers.Integral)],
+        "generator_lr": [positive()],
+        "discriminator_lr": [positive()],
+        "weight_decay": [non_negative()],
+        "discriminator_steps": [positive(numbers.Integral)],
+        "gradient_penalty": [non_negative()],
+    }
 
     def __init__(
         self,
@@ -83,9 +95,6 @@ class CTGAN(NeuralGenerator):
         self.progress = progress
         self.early_stopping = early_stopping
         self.patience = patience
-
-    def _check_params(self) -> None:
-        self._common_check()
 
     # ------------------------------------------------------------------ model
     def _cond_layout(self) -> list[Any]:

@@ -13,12 +13,13 @@ reverse chain for the requested label, so class conditioning is exact.
 from __future__ import annotations
 
 import math
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import NONE, Constraints, Interval, non_negative, positive
 from tabaugment._random import RandomState
-from tabaugment._validation import check_int
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
 
@@ -51,6 +52,16 @@ class TabularDiffusion(NeuralGenerator):
     name = "diffusion"
     _modules = ("denoiser",)
     uses_transformer = False
+    _parameter_constraints: ClassVar[Constraints] = {
+        "steps": [Interval(numbers.Integral, 2, None)],
+        "width": [NONE, positive(numbers.Integral)],
+        "learning_rate": [positive()],
+        "weight_decay": [non_negative()],
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"epochs": 1, "steps": 5}
 
     def __init__(
         self,
@@ -80,10 +91,6 @@ class TabularDiffusion(NeuralGenerator):
         self.progress = progress
         self.early_stopping = early_stopping
         self.patience = patience
-
-    def _check_params(self) -> None:
-        self._common_check()
-        check_int(self.steps, "steps", type(self).__name__, minimum=2)
 
     # ------------------------------------------------------------------ encoding
     def _encode(self, num: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:

@@ -23,16 +23,16 @@ key/value cache: each step attends to the cached keys instead of re-reading the 
 from __future__ import annotations
 
 import math
+import numbers
 import time
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import Constraints, Interval, Options, non_negative, positive
 from tabaugment._random import RandomState
-from tabaugment._validation import check_int
-from tabaugment.exceptions import ModelFileError
-from tabaugment.exceptions import SamplingShortfallWarning
+from tabaugment.exceptions import ModelFileError, ParameterError, SamplingShortfallWarning
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import (
     TrainingLog,
@@ -227,6 +227,22 @@ class TabularGPT(NeuralGenerator):
     name = "tabular_gpt"
     _modules = ("gpt",)
     uses_transformer = False
+    _parameter_constraints: ClassVar[Constraints] = {
+        "d_model": [positive(numbers.Integral)],
+        "n_layers": [positive(numbers.Integral)],
+        "n_heads": [positive(numbers.Integral)],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_bins": [positive(numbers.Integral)],
+        "learning_rate": [positive()],
+        "weight_decay": [non_negative()],
+        "temperature": [positive()],
+        "top_p": [Interval(numbers.Real, 0, 1, closed="right")],
+        "label_position": [Options(("auto", "last", "first"))],
+    }
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2}
 
     def __init__(
         self,
@@ -270,20 +286,10 @@ class TabularGPT(NeuralGenerator):
         self.progress = progress
 
     def _check_params(self) -> None:
-        self._common_check()
-        owner = type(self).__name__
-        for name in ("d_model", "n_layers", "n_heads", "n_bins"):
-            check_int(getattr(self, name), name, owner, minimum=1)
         if self.d_model % self.n_heads:
-            raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads}).")
-        if not (0 <= self.dropout < 1):
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
-        if not (0 < self.top_p <= 1):
-            raise ValueError(f"top_p must be in (0, 1]; got {self.top_p!r}.")
-        if self.label_position not in ("auto", "last", "first"):
-            raise ValueError(f"label_position must be 'auto', 'last' or 'first'; got {self.label_position!r}.")
+            raise ParameterError(
+                f"The 'd_model' parameter of TabularGPT ({self.d_model}) must be a multiple of n_heads ({self.n_heads})."
+            )
 
     # ------------------------------------------------------------------ model
     def _order(self) -> list[tuple[str, int]]:

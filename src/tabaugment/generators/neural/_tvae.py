@@ -12,10 +12,12 @@ collapses onto the most frequent level when the decoder is unsure (as on a few h
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 
+from tabaugment._params import NONE, Constraints, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
@@ -42,6 +44,13 @@ class TVAE(NeuralGenerator):
 
     name = "tvae"
     _modules = ("encoder", "decoder")
+    _parameter_constraints: ClassVar[Constraints] = {
+        "hidden": [NONE, positive(numbers.Integral)],
+        "latent": [NONE, positive(numbers.Integral)],
+        "learning_rate": [positive()],
+        "weight_decay": [non_negative()],
+        "loss_factor": [positive()],
+    }
 
     def __init__(
         self,
@@ -73,9 +82,6 @@ class TVAE(NeuralGenerator):
         self.n_threads = n_threads
         self.random_state = random_state
         self.progress = progress
-
-    def _check_params(self) -> None:
-        self._common_check()
 
     # ------------------------------------------------------------------ model
     def _sizes(self) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Validity: constraints learned from the real rows, plus user rules, checked on every row.
+"""Validity constraints: rules learned from the real rows, plus user rules, checked on every row.
 
 Learned rule kinds (each a :class:`Rule` with a readable description):
 
@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tabaugment._json import records
 from tabaugment.data.encoding import split_column_kinds
 from tabaugment.exceptions import DataError
 
@@ -120,7 +120,7 @@ class ValidityResult:
             "rows": len(self.valid),
             "valid_rows": int(self.valid.sum()),
             "valid_share": self.valid_share,
-            "rules": json.loads(self.rules.to_json(orient="records")),
+            "rules": records(self.rules),
         }
 
 
