@@ -197,3 +197,10 @@ def test_impossible_rules_report_a_shortfall_instead_of_looping(caplog) -> None:
     assert sum(result.validity["shortfall"].values()) == 100
     assert result.validity["dropped_by_rule"]["user_1"] == result.validity["drawn"]
     assert "could not be filled" in caplog.text
+
+
+@pytest.mark.parametrize("cls", [Augmenter, TargetedSampler])
+def test_augmenter_and_sampler_declare_and_check_their_parameters(cls) -> None:
+    from tabaugment.testing import check_parameters
+
+    check_parameters(cls)

@@ -10,27 +10,19 @@ import pandas as pd
 import pytest
 
 from tabaugment._registry import available, get_class
-from tabaugment.exceptions import DataError, ModelFileError, NotFittedError
+from tabaugment.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGenerator, load_generator
 from tabaugment.testing import check_generator, contract_table
 
-# tiny, fast parameters per generator for the contract suite (river's _unit_test_params idea)
-_TEST_PARAMS: dict[str, dict] = {
-    "smote": {"k_neighbors": 3},
-    "tvae": {"epochs": 1},
-    "ctgan": {"epochs": 1},
-    "diffusion": {"epochs": 1, "steps": 5},
-    "tabular_gpt": {"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2},
-}
 # the LM generators need a local model; tests/test_lm_generators.py runs the contract on tiny ones
-_SELF_CONTAINED = [name for name in available("generators") if name not in ("great", "harmonic")]
+_SELF_CONTAINED = [n for n in available("generators") if not getattr(get_class("generators", n), "needs_local_model", False)]
 
 
 @pytest.mark.parametrize("name", _SELF_CONTAINED)
 def test_registered_generator_keeps_the_contract(name: str) -> None:
     cls = get_class("generators", name)
     table, target = contract_table()
-    check_generator(lambda: cls(random_state=0, **_TEST_PARAMS.get(name, {})), table, target)
+    check_generator(lambda: cls(random_state=0, **cls._unit_test_params()), table, target)
 
 
 @pytest.mark.parametrize("name", _SELF_CONTAINED)
@@ -38,7 +30,7 @@ def test_registered_generator_keeps_the_contract_with_a_numeric_label(name: str)
     cls = get_class("generators", name)
     table, target = contract_table(random_state=1)
     table[target] = (table[target] == "bad").astype("int64")
-    check_generator(lambda: cls(random_state=0, **_TEST_PARAMS.get(name, {})), table, target)
+    check_generator(lambda: cls(random_state=0, **cls._unit_test_params()), table, target)
 
 
 def test_contract_checker_catches_a_broken_generator() -> None:
@@ -369,5 +361,5 @@ def test_tabular_gpt_perplexity_and_the_data_leakage_test() -> None:
     result = data_leakage_test(trained, train, synthetic, holdout)
     assert result["holdout_minus_train"] > 1.0
     assert result["dlt"] == pytest.approx(result["ppl_train"] - result["ppl_synthetic"])
-    with pytest.raises(TypeError, match="needs a generator that scores rows"):
+    with pytest.raises(ParameterError, match="needs a generator that scores rows"):
         data_leakage_test(RandomOversampling().fit(train, target), train, synthetic)

@@ -21,15 +21,6 @@ from tabaugment.hardness import (
 )
 from tabaugment.testing import check_hardness
 
-FAST = {
-    "data_iq": {"n_estimators": 15},
-    "data_maps": {"n_estimators": 15},
-    "forgetting": {"n_estimators": 15},
-    "oof_loss": {"n_estimators": 15, "n_folds": 3},
-    "random": {"random_state": 3},
-    "approximate_knn_shapley": {"top": 20, "index": "numpy"},
-}
-
 
 def _noisy_table(n: int = 400, flip: int = 20, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Two well separated classes, ``flip`` labels flipped: the flipped rows are the hard ones."""
@@ -52,7 +43,7 @@ def _noisy_table(n: int = 400, flip: int = 20, seed: int = 0) -> tuple[pd.DataFr
 def test_registered_hardness_keeps_the_contract(name: str) -> None:
     X, y, _ = _noisy_table(200)
     cls = get_class("hardness", name)
-    check_hardness(lambda: cls(**FAST.get(name, {})), X, y)
+    check_hardness(lambda: cls(**cls._unit_test_params()), X, y)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +60,8 @@ def test_registered_hardness_keeps_the_contract(name: str) -> None:
 )
 def test_methods_rank_flipped_labels_hardest(name: str) -> None:
     X, y, flipped = _noisy_table()
-    result = get_class("hardness", name)(**FAST.get(name, {})).fit(X, y).result_
+    cls = get_class("hardness", name)
+    result = cls(**cls._unit_test_params()).fit(X, y).result_
     top = set(np.argsort(-result.scores, kind="stable")[: 2 * len(flipped)])
     assert len(top & set(flipped)) >= 0.8 * len(flipped), name
 

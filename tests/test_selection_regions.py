@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from tabaugment import Augmenter
+from tabaugment._registry import available, get_class
 from tabaugment.data import load_breast_cancer
 from tabaugment.hardness import HardnessResult
 from tabaugment.selection import Ambiguous, HardestDenoised, HardMix, HardNeighbourhood
+from tabaugment.testing import check_parameters, check_selector, selector_case
 
 
 def _result(n: int = 200, seed: int = 0) -> tuple[HardnessResult, np.ndarray, pd.DataFrame]:
@@ -116,3 +118,32 @@ def test_selectors_that_ignore_scores_skip_scoring() -> None:
     assert result.hardness.method == "not scored" and not result.hardness.scores.any()
     scored = Augmenter(selector="hardest", budget=10, random_state=0).fit_augment(table, "diagnosis")
     assert scored.hardness.method == "knn_shapley"
+
+
+@pytest.mark.parametrize("name", available("selectors"))
+def test_registered_selector_keeps_the_contract(name: str) -> None:
+    cls = get_class("selectors", name)
+    result, y, X = selector_case()
+    check_selector(lambda: cls(**cls._unit_test_params()), result, y, X)
+
+
+def test_selector_contract_catches_a_selector_that_depends_on_row_order() -> None:
+    from tabaugment.selection import TopFraction
+
+    class FirstRows(TopFraction):
+        def _select(self, scores, y):  # the first rows, whatever their scores: not order-free
+            return np.arange(len(scores) // 5)
+
+    result, y, X = selector_case()
+    with pytest.raises(AssertionError, match="shuffling the rows changed which rows were selected"):
+        check_selector(FirstRows, result, y, X)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [(kind, name) for kind in ("hardness", "selectors", "generators") for name in available(kind)],
+)
+def test_every_registered_component_declares_and_checks_its_parameters(kind: str, name: str, tmp_path) -> None:
+    cls = get_class(kind, name)
+    (tmp_path / "config.json").write_text("{}")  # enough of a local model folder for the parameter checks
+    check_parameters(cls, {"model_path": str(tmp_path)} if getattr(cls, "needs_local_model", False) else None)

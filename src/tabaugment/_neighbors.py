@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tabaugment._optional import import_optional
@@ -79,6 +81,7 @@ class NeighbourIndex:
         if kind in ("flat", "ivf"):
             faiss = import_optional("faiss", extra="faiss", purpose="approximate KNN-Shapley")
             xb = np.ascontiguousarray(X, dtype=np.float32)
+            index: Any
             d = xb.shape[1]
             if kind == "flat":
                 index = faiss.IndexFlatL2(d)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -73,12 +73,9 @@ class Interval(Constraint):
             return False
         if isinstance(value, float) and math.isnan(value):
             return False
-        below = self.low is not None and (
-            value < self.low or (value == self.low and self.closed in ("right", "neither"))
-        )
-        above = self.high is not None and (
-            value > self.high or (value == self.high and self.closed in ("left", "neither"))
-        )
+        x = float(value)
+        below = self.low is not None and (x < self.low or (x == self.low and self.closed in ("right", "neither")))
+        above = self.high is not None and (x > self.high or (x == self.high and self.closed in ("left", "neither")))
         return not (below or above)
 
     def describe(self) -> str:
@@ -127,7 +124,7 @@ class InstanceOf(Constraint):
 
 
 #: Constraints per parameter name, as a class declares them.
-Constraints = dict[str, list[Constraint]]
+Constraints = dict[str, Sequence[Constraint]]
 
 
 class _NoneConstraint(Constraint):
@@ -187,8 +184,8 @@ class ParamsMixin:
     _parameter_constraints: ClassVar[Constraints] = {}
 
     @classmethod
-    def _all_parameter_constraints(cls) -> dict[str, list[Constraint]]:
-        merged: dict[str, list[Constraint]] = {}
+    def _all_parameter_constraints(cls) -> Constraints:
+        merged: Constraints = {}
         for klass in reversed(cls.__mro__):
             merged.update(getattr(klass, "_parameter_constraints", None) or {})
         return merged

@@ -11,6 +11,8 @@ from typing import Union
 
 import numpy as np
 
+from tabaugment.exceptions import ParameterError
+
 __all__ = ["RandomState", "check_random_state", "derive_seed", "spawn_seeds"]
 
 RandomState = Union[int, np.integer, np.random.Generator, np.random.RandomState, None]
@@ -29,9 +31,9 @@ def check_random_state(random_state: RandomState) -> np.random.Generator:
         return np.random.default_rng(random_state.randint(0, 2**31 - 1))
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative int. Got {random_state}.")
+            raise ParameterError(f"random_state must be a non-negative int. Got {random_state}.")
         return np.random.default_rng(int(random_state))
-    raise TypeError(
+    raise ParameterError(
         f"random_state must be None, an int, a numpy Generator or RandomState. Got {type(random_state).__name__}."
     )
 

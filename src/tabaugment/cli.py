@@ -50,7 +50,7 @@ def _key_values(items: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _budget(text: str) -> Any:
-    from tabaugment.augment._budget import budget_problem
+    from tabaugment.augment import budget_problem
 
     try:
         value = json.loads(text)

@@ -62,11 +62,11 @@ def parse_budget(budget: Any) -> ParsedBudget:
     if isinstance(budget, bool) or budget is None:
         raise ParameterError(f"Unknown budget {budget!r}. Use {_FORMS}.")
     if isinstance(budget, numbers.Integral):
-        if budget < 0:
+        if int(budget) < 0:
             raise ParameterError(f"A budget in rows must be >= 0. Got {budget}.")
         return ParsedBudget("rows", int(budget))
     if isinstance(budget, numbers.Real):
-        if not (budget > 0 and math.isfinite(budget)):
+        if not (float(budget) > 0 and math.isfinite(float(budget))):
             raise ParameterError(f"A budget as a fraction of the training rows must be > 0. Got {budget}.")
         return ParsedBudget("fraction", float(budget))
     if isinstance(budget, str):

@@ -90,7 +90,7 @@ class Rule:
             except Exception as exc:
                 raise DataError(f"User rule {self.name!r} ({p['query']!r}) cannot be evaluated: {exc}") from exc
             return np.asarray(result, dtype=bool)
-        raise ValueError(f"Unknown rule kind {self.kind!r}.")
+        raise DataError(f"Unknown rule kind {self.kind!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

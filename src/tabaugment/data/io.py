@@ -22,7 +22,7 @@ def to_pandas(table: Any) -> pd.DataFrame:
         return table.to_pandas()
     if module.startswith("pyarrow"):
         return table.to_pandas()
-    raise TypeError(
+    raise DataError(
         "Expected a pandas or polars DataFrame, a pyarrow Table, or a path to a CSV/Parquet "
         f"file. Got {type(table).__name__}."
     )

@@ -170,7 +170,7 @@ def infer_schema(
     """
     problems: list[str] = []
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame. Got {type(table).__name__}.")
+        raise SchemaError(f"table must be a pandas DataFrame. Got {type(table).__name__}.")
     if len(table) == 0 or table.shape[1] == 0:
         raise SchemaError(
             f"The table is empty ({len(table)} rows, {table.shape[1]} columns); tabaugment needs labelled rows."

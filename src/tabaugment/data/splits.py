@@ -17,7 +17,7 @@ import pandas as pd
 
 from tabaugment._random import RandomState, derive_seed
 from tabaugment.data.schema import Schema
-from tabaugment.exceptions import DataError, DataLeakageError, SchemaError
+from tabaugment.exceptions import DataError, DataLeakageError, ParameterError, SchemaError
 
 __all__ = ["ROLE_ATTR", "Split", "check_not_test", "split_table"]
 
@@ -104,13 +104,15 @@ def split_table(
     from sklearn.model_selection import train_test_split
 
     if unseen_categories not in ("auto", "error", "missing"):
-        raise ValueError(
+        raise ParameterError(
             "The 'unseen_categories' parameter of split_table must be one of 'auto', 'error', "
             f"'missing'. Got {unseen_categories!r} instead."
         )
     for name, value in (("test_size", test_size), ("validation_size", validation_size)):
         if not (isinstance(value, float) and 0 < value < 1):
-            raise ValueError(f"The {name!r} parameter of split_table must be a float in (0, 1). Got {value!r} instead.")
+            raise ParameterError(
+                f"The {name!r} parameter of split_table must be a float in (0, 1). Got {value!r} instead."
+            )
     prepared = schema.prepare(table).reset_index(drop=True)
     prepared.index = pd.RangeIndex(len(prepared), name="row_id")
     seed = derive_seed(random_state)
@@ -175,12 +177,12 @@ def _subsample(train: pd.DataFrame, schema: Schema, train_size: int | float, see
     n = len(train)
     if isinstance(train_size, float) and not isinstance(train_size, bool):
         if not 0 < train_size <= 1:
-            raise ValueError(f"train_size as a fraction must be in (0, 1]. Got {train_size}.")
+            raise ParameterError(f"train_size as a fraction must be in (0, 1]. Got {train_size}.")
         k = round(train_size * n)
     elif isinstance(train_size, (int, np.integer)) and not isinstance(train_size, bool):
         k = int(train_size)
     else:
-        raise ValueError(f"train_size must be an int (rows) or a float (fraction). Got {train_size!r}.")
+        raise ParameterError(f"train_size must be an int (rows) or a float (fraction). Got {train_size!r}.")
     if k > n:
         raise DataError(
             f"train_size={train_size} asks for {k:,} training rows but only {n:,} remain after the "

@@ -7,6 +7,7 @@ from typing import Any
 from sklearn.base import BaseEstimator, clone
 
 from tabaugment._optional import import_optional
+from tabaugment.exceptions import ParameterError
 
 __all__ = ["MODELS", "make_model"]
 
@@ -29,12 +30,14 @@ def make_model(model: Any = "lightgbm", *, random_state: int = 0, n_jobs: int = 
     if isinstance(model, str):
         if model == "lightgbm":
             lgb = import_optional("lightgbm", extra="lightgbm", purpose="the LightGBM model")
-            opts = dict(n_estimators=200, learning_rate=0.05, num_leaves=31, subsample_freq=0, verbose=-1)
+            opts: dict[str, Any] = dict(
+                n_estimators=200, learning_rate=0.05, num_leaves=31, subsample_freq=0, verbose=-1
+            )
             opts.update(params)
             return lgb.LGBMClassifier(random_state=random_state, n_jobs=n_jobs, **opts)
         if model == "xgboost":
             xgb = import_optional("xgboost", extra="xgboost", purpose="the XGBoost model")
-            opts = dict(n_estimators=200, learning_rate=0.05, max_depth=6, tree_method="hist")
+            opts = {"n_estimators": 200, "learning_rate": 0.05, "max_depth": 6, "tree_method": "hist"}
             opts.update(params)
             return xgb.XGBClassifier(random_state=random_state, n_jobs=n_jobs, enable_categorical=True, **opts)
         if model == "logistic_regression":
@@ -58,12 +61,12 @@ def make_model(model: Any = "lightgbm", *, random_state: int = 0, n_jobs: int = 
 
             close = difflib.get_close_matches(model, MODELS, n=2)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise ValueError(
+            raise ParameterError(
                 f"Unknown model {model!r}.{hint} Available: {', '.join(MODELS)}, or a scikit-learn classifier."
             )
         return make_pipeline(FeatureEncoder(), est)
     if not isinstance(model, BaseEstimator) or not hasattr(model, "fit"):
-        raise TypeError(f"model must be a name or a scikit-learn classifier. Got {type(model).__name__}.")
+        raise ParameterError(f"model must be a name or a scikit-learn classifier. Got {type(model).__name__}.")
     est = clone(model)
     if "random_state" in est.get_params(deep=False):
         est.set_params(random_state=random_state)

@@ -26,6 +26,7 @@ import pandas as pd
 from tabaugment._json import table
 from tabaugment._neighbors import nearest_distances
 from tabaugment.data.encoding import FeatureEncoder
+from tabaugment.exceptions import ParameterError
 
 __all__ = ["PrivacyReport", "data_leakage_test", "new_row_synthesis", "privacy_report"]
 
@@ -41,7 +42,7 @@ def new_row_synthesis(
     """
     cols = list(real.columns)
     if numerical_tolerance < 0:
-        raise ValueError(f"numerical_tolerance must be >= 0. Got {numerical_tolerance}.")
+        raise ParameterError(f"numerical_tolerance must be >= 0. Got {numerical_tolerance}.")
     syn = synthetic[cols]
     num_cols = [
         c
@@ -208,7 +209,7 @@ def data_leakage_test(generator: Any, train: Any, synthetic: Any, holdout: Any =
     than fresh real rows.
     """
     if not hasattr(generator, "perplexity"):
-        raise TypeError(
+        raise ParameterError(
             f"{type(generator).__name__} has no perplexity(); the Data Leakage Test needs a generator that "
             "scores rows (tabular_gpt, great, harmonic)."
         )

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tabaugment.exceptions import DataError
+
 __all__ = ["bootstrap_ci", "paired_comparison"]
 
 
@@ -35,7 +37,7 @@ def paired_comparison(baseline: np.ndarray, treatment: np.ndarray, *, random_sta
     b = np.asarray(baseline, dtype=np.float64)
     t = np.asarray(treatment, dtype=np.float64)
     if b.shape != t.shape:
-        raise ValueError(f"baseline and treatment need one score per seed each; got {b.shape} and {t.shape}.")
+        raise DataError(f"baseline and treatment need one score per seed each; got {b.shape} and {t.shape}.")
     d = t - b
     low, high = bootstrap_ci(d, random_state=random_state)
     if len(d) < 2 or np.allclose(d, d[0]):

@@ -40,7 +40,8 @@ def train_synthetic_test_real(
         )
     y_test = schema.encode_target(test[schema.target])
     seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
-    real_scores, syn_scores = [], []
+    real_scores: list[dict[str, float]] = []
+    syn_scores: list[dict[str, float]] = []
     for seed in seed_list:
         for frame, bucket in ((real_train, real_scores), (synthetic, syn_scores)):
             clf = make_model(model, random_state=seed)

@@ -70,7 +70,7 @@ def run_cells(
     if not (isinstance(n_jobs, int) and n_jobs >= 1):
         raise ParameterError(f"The 'n_jobs' parameter must be an int >= 1. Got {n_jobs!r} instead.")
     todo = group_jobs(cells)
-    kwargs = {"token": token, "datasets": datasets, "store_folder": store_folder}
+    kwargs: dict[str, Any] = {"token": token, "datasets": datasets, "store_folder": store_folder}
     with progress_bar(progress, total=len(cells), desc=desc, unit="cells") as bar:
         if not todo:
             return

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from tabaugment.evaluation.metrics import HIGHER_IS_BETTER
+from tabaugment.exceptions import DataError
 
 __all__ = ["ScalingFit", "fit_scaling_law", "scaling_table"]
 
@@ -76,14 +77,14 @@ def fit_scaling_law(
     ok = np.isfinite(N) & np.isfinite(y)
     N, y = N[ok], y[ok]
     if len(np.unique(N)) < 4:
-        raise ValueError(f"A scaling law needs at least 4 distinct synthetic sizes; got {sorted(set(N.tolist()))}.")
+        raise DataError(f"A scaling law needs at least 4 distinct synthetic sizes; got {sorted(set(N.tolist()))}.")
     n = float(n_real)
     share2 = (N / (n + N)) ** 2
 
     def design(alpha: float) -> np.ndarray:
         return np.column_stack([(n + N) ** (-alpha), share2, np.ones_like(N)])
 
-    best = None
+    best: Any = None
     for alpha0 in starts:
         # for a fixed exponent the law is linear in (a, b, c): start from that solution
         coef, *_ = np.linalg.lstsq(design(alpha0), y, rcond=None)

@@ -133,7 +133,7 @@ class Strategy:
     @staticmethod
     def problems(data: Mapping[str, Any], where: str = "strategy") -> list[str]:
         """Every problem of a spec's strategy table (empty when it is valid)."""
-        from tabaugment.augment._budget import budget_problem
+        from tabaugment.augment import budget_problem
 
         out: list[str] = []
         if not isinstance(data, Mapping):

@@ -65,7 +65,7 @@ class GaussianCopula(BaseGenerator):
         self.class_counts_ = np.asarray([len(groups[c]) for c in self.class_codes_], dtype=np.int64)
         self.models_ = [self._fit_group(num[groups[c]], codes[groups[c]]) for c in self.class_codes_]
 
-    def _fit_group(self, num: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+    def _fit_group(self, num: np.ndarray, codes: np.ndarray) -> dict[str, Any]:
         rng = self._rng_
         n = len(num)
         feats = self.feature_codes_
@@ -164,7 +164,7 @@ class GaussianCopula(BaseGenerator):
                 arrays[f"{g}/order/{i}"] = order
         return {"feature_codes": self.feature_codes_}, arrays
 
-    def _set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    def _set_state(self, state: dict[str, Any], arrays: dict[str, Any]) -> None:
         self.feature_codes_ = [int(j) for j in state["feature_codes"]]
         self.class_codes_ = arrays["class_codes"]
         self.class_counts_ = arrays["class_counts"]

@@ -87,13 +87,13 @@ class SMOTEGenerator(BaseGenerator):
         self.kind_ = kind
         self.num_, self.codes_ = num, codes
         labels = codes[:, t]
-        counts = np.bincount(labels[labels >= 0], minlength=len(self.spec_.categories[self.spec_.target]))
+        counts = np.bincount(labels[labels >= 0], minlength=len(self.label_categories))
         self.class_counts_ = counts
         if self.small_classes == "error" and counts.max() < self.k_neighbors + 1:
             raise DataError(self._too_few_message(int(counts.argmax()), int(counts.max())))
 
     def _too_few_message(self, code: int, count: int) -> str:
-        label = self.spec_.categories[self.spec_.target][code]
+        label = self.label_categories[code]
         return (
             f"Class {label!r} has {count} rows; SMOTE(k_neighbors={self.k_neighbors}) needs at least "
             f"{self.k_neighbors + 1}. Lower k_neighbors, set small_classes='adapt' or choose another generator."
@@ -103,7 +103,7 @@ class SMOTEGenerator(BaseGenerator):
         return bool(self.class_counts_[code] > 0)
 
     def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        t = self.target_index
+        t = self.label_index
         if t in conditions:
             plan = {conditions[t]: n}
         else:
@@ -123,7 +123,7 @@ class SMOTEGenerator(BaseGenerator):
     def _sample_class(self, code: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 
-        t = self.target_index
+        t = self.label_index
         count = int(self.class_counts_[code])
         k_neighbors = self.k_neighbors
         rows = np.flatnonzero(self.codes_[:, t] == code)
@@ -131,7 +131,7 @@ class SMOTEGenerator(BaseGenerator):
             if self.small_classes == "error":
                 raise DataError(self._too_few_message(code, count))
             k_neighbors = count - 1
-            label = self.spec_.categories[self.spec_.target][code]
+            label = self.label_categories[code]
             logger.info("class %r has %d rows: SMOTE uses k_neighbors=%d", label, count, k_neighbors)
             if k_neighbors == 0:  # one row: nothing to interpolate with, so copy it
                 out_num = np.repeat(self.num_[rows], n, axis=0)

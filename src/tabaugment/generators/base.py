@@ -124,6 +124,19 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
         spec = self.spec_
         return None if spec.target is None else spec.categorical.index(spec.target)
 
+    @property
+    def label_index(self) -> int:
+        """Position of the target among the categorical columns, for generators that need one."""
+        index = self.target_index
+        if index is None:
+            raise DataError(f"{type(self).__name__} samples labelled rows; fit it with target=<label column>.")
+        return index
+
+    @property
+    def label_categories(self) -> list[Any]:
+        """The labels of the fitted target, in code order."""
+        return self.spec_.categories[self.spec_.categorical[self.label_index]]
+
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``config.json`` + ``arrays.safetensors`` to the folder ``path`` (atomically)."""

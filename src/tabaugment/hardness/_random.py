@@ -28,6 +28,10 @@ class RandomHardness(BaseHardness):
     def __init__(self, *, random_state: RandomState = None) -> None:
         self.random_state = random_state
 
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"random_state": 3}
+
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tabaugment.exceptions import DataError
 from tabaugment.experiment import ResultStore, analyze
 from tabaugment.experiment.analysis import SUMMARY_COLUMNS
 from tabaugment.experiment.spec import references
@@ -85,7 +86,7 @@ def experiment_report(folder: str | Path, *, metric: str = "roc_auc") -> str:
 
     results = ResultStore(folder).load()
     if results.empty:
-        raise ValueError(f"No results in {str(folder)!r} (expected results.parquet or cells/*.parquet).")
+        raise DataError(f"No results in {str(folder)!r} (expected results.parquet or cells/*.parquet).")
     table = analyze(results)
     shown = table[table.metric == metric]
     counts = shown.verdict.value_counts()

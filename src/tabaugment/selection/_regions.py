@@ -178,6 +178,10 @@ class HardMix(BaseSelector):
         self.targeted_share = targeted_share
         self.random_state = random_state
 
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"random_state": 0}
+
     def _choose(self, result: HardnessResult, y: np.ndarray, X: Any) -> np.ndarray:
         rng = check_random_state(self.random_state)
         parts = []

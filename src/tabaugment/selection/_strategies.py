@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import RANDOM_STATE, Constraints, Interval
+from tabaugment._params import RANDOM_STATE, Constraint, Constraints, Interval
 from tabaugment._random import RandomState, check_random_state
 from tabaugment.exceptions import DataError
 from tabaugment.selection.base import BaseSelector, class_counts, hardest
@@ -26,7 +26,7 @@ __all__ = [
 
 
 #: A share of rows: a float in (0, 1].
-FRACTION = [Interval(numbers.Real, 0, 1, closed="right")]
+FRACTION: list[Constraint] = [Interval(numbers.Real, 0, 1, closed="right")]
 
 
 def _count(fraction: float, n: int) -> int:
@@ -126,6 +126,10 @@ class RandomSelection(BaseSelector):
     def __init__(self, *, fraction: float = 0.2, random_state: RandomState = None) -> None:
         self.fraction = fraction
         self.random_state = random_state
+
+    @classmethod
+    def _unit_test_params(cls) -> dict[str, Any]:
+        return {"random_state": 0}
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
         rng = check_random_state(self.random_state)

@@ -1,7 +1,7 @@
 """The generator contract, as one function plugin authors can call in their own tests.
 
 ``check_generator(make, table, target)`` fits fresh generators from ``make()`` and checks:
-unfitted use raises; fitted columns, dtypes and category domains are preserved; conditions
+declared and validated parameters; unfitted use raises; fitted columns, dtypes and category domains are preserved; conditions
 on the target are honoured exactly; the same seed gives the same rows; a save/load round
 trip gives the same rows for the same seed; ``n_samples=0`` gives an empty frame with the
 right dtypes.
@@ -18,6 +18,7 @@ import pandas as pd
 
 from tabaugment.exceptions import NotFittedError
 from tabaugment.generators.base import BaseGenerator, load_generator
+from tabaugment.testing.common import check_parameters
 
 __all__ = ["check_generator", "contract_table"]
 
@@ -42,10 +43,14 @@ def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, s
 
 def check_generator(make: Callable[[], BaseGenerator], table: pd.DataFrame, target: str, n_samples: int = 50) -> None:
     """Run every contract check; raise AssertionError naming the broken one."""
-    name = type(make()).__name__
+    probe = make()
+    name = type(probe).__name__
 
     def fail(msg: str) -> None:
         raise AssertionError(f"{name}: {msg}")
+
+    needs_model = getattr(type(probe), "needs_local_model", False)
+    check_parameters(type(probe), {"model_path": probe.get_params()["model_path"]} if needs_model else None)
 
     # unfitted use raises
     try:

@@ -1,6 +1,7 @@
 """The hardness contract, as one function plugin authors can call in their own tests.
 
-``check_hardness(make, X, y)`` fits fresh methods from ``make()`` and checks: one finite score
+``check_hardness(make, X, y)`` fits fresh methods from ``make()`` and checks: declared and
+validated parameters; one finite score
 per row with the rows' index; the same parameters (and seed) give the same scores; shuffling
 the rows does not change any row's score; unfitted use raises.
 """
@@ -14,6 +15,7 @@ import pandas as pd
 
 from tabaugment.exceptions import NotFittedError
 from tabaugment.hardness.base import BaseHardness
+from tabaugment.testing.common import check_parameters
 
 __all__ = ["check_hardness"]
 
@@ -24,6 +26,8 @@ def check_hardness(make: Callable[[], BaseHardness], X: pd.DataFrame, y: np.ndar
 
     def fail(msg: str) -> None:
         raise AssertionError(f"{name}: {msg}")
+
+    check_parameters(type(make()))
 
     try:
         _ = make().scores_

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from tabaugment.exceptions import ParameterError
 
 __all__ = ["make_tiny_lm"]
 
@@ -42,6 +45,8 @@ def make_tiny_lm(
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(out)
+    config: Any
+    make: Any
     if architecture == "gpt2":
         config = GPT2Config(
             vocab_size=len(fast),
@@ -68,7 +73,7 @@ def make_tiny_lm(
         )
         make = LlamaForCausalLM
     else:
-        raise ValueError(f"architecture must be 'gpt2' or 'llama'; got {architecture!r}.")
+        raise ParameterError(f"architecture must be 'gpt2' or 'llama'; got {architecture!r}.")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = make(config)

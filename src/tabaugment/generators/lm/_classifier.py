@@ -89,7 +89,7 @@ class LMClassifier:
         if unseen:
             raise DataError(f"Test labels {unseen} of column {self.target_!r} never occur in the training rows.")
         _, codes = self.lm_.spec_.encode(frame)
-        labels = codes[:, self.lm_.target_index]
+        labels = codes[:, self.lm_.label_index]
         return np.array([self._codes.index(int(v)) if int(v) in self._codes else -1 for v in labels])
 
     def predict_proba(self, table: Any) -> np.ndarray:
@@ -97,7 +97,7 @@ class LMClassifier:
         frame = self._frame(table)
         lm = self.lm_
         num, codes = lm.spec_.encode(frame)
-        t = lm.target_index
+        t = lm.label_index
         k_target = next(k for k, c in enumerate(lm.codecs_) if c.column == self.target_)
         order = [k for k in range(len(lm.codecs_)) if k != k_target] + [k_target]
         tokens = lm.tokens_

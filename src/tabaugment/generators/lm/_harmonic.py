@@ -139,7 +139,7 @@ class HARMONIC(LMGenerator):
         lo = np.nanmin(num, axis=0) if num.shape[1] else np.zeros(0)
         hi = np.nanmax(num, axis=0) if num.shape[1] else np.zeros(0)
         self._scale = (lo, np.where(hi > lo, hi - lo, 1.0))
-        labels = codes[:, self.target_index]
+        labels = codes[:, self.label_index]
         pool: list[int] = []
         for code in np.unique(labels):
             rows = np.flatnonzero(labels == code)
@@ -225,7 +225,7 @@ class HARMONIC(LMGenerator):
 
     def _plans(self, n: int, fixed: dict[int, float], rng: np.random.Generator) -> list[RowPlan]:
         t = next(k for k, c in enumerate(self.codecs_) if c.column == self.spec_.target)
-        pool_labels = self.pool_codes_[:, self.target_index]
+        pool_labels = self.pool_codes_[:, self.label_index]
         anchors = np.arange(len(pool_labels))
         if t in fixed:
             anchors = np.flatnonzero(pool_labels == int(fixed[t]))

@@ -91,7 +91,7 @@ class NeuralGenerator(BaseGenerator):
         return {c: int(k) for c, k in enumerate(allocate(n, self.class_counts_)) if k > 0}
 
     def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        t = self.target_index
+        t = self.label_index
         plan = self._class_plan(n, conditions)
         nums, cods = [], []
         with self._threads():
@@ -115,7 +115,10 @@ class NeuralGenerator(BaseGenerator):
         return self.transformer_.inverse(self._generate(n, conditions, rng), rng)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        tf_state, arrays = self.transformer_.get_state() if self.uses_transformer else (None, {})
+        tf_state: Any = None
+        arrays: dict[str, np.ndarray] = {}
+        if self.uses_transformer:
+            tf_state, arrays = self.transformer_.get_state()
         for name in self._modules:
             arrays.update(state_arrays(name, self.modules_[name]))
         arrays["class_counts"] = self.class_counts_

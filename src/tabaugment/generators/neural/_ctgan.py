@@ -199,8 +199,8 @@ class CTGAN(NeuralGenerator):
         )
         best: dict[str, Any] = {}
         m_hold = len(held_rows) - len(held_rows) % self.pac_
-        t_span = self.cond_spans_[self.target_index]
-        t_off = sum(s.width for s in self.cond_spans_[: self.target_index])
+        t_span = self.cond_spans_[self.label_index]
+        t_off = sum(s.width for s in self.cond_spans_[: self.label_index])
         for epoch in range(self.epochs):
             G.train()
             D.train()
@@ -287,8 +287,8 @@ class CTGAN(NeuralGenerator):
         offsets = np.cumsum([0] + [s.width for s in self.cond_spans_])
         cond = np.zeros((n, d_cond), dtype=np.float32)
         # the conditional vector names one column, as in training: prefer a non-label condition
-        others = [j for j in conditions if j != self.target_index]
-        j = others[0] if others else self.target_index
+        others = [j for j in conditions if j != self.label_index]
+        j = others[0] if others else self.label_index
         cond[:, offsets[j] + tf.category_slot(j, conditions[j])] = 1.0
         gen = self._torch_generator(rng)
         G = self.modules_["generator"]

@@ -96,7 +96,7 @@ class TabularDiffusion(NeuralGenerator):
     def _encode(self, num: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
         from scipy import special
 
-        t = self.target_index
+        t = self.label_index
         z = np.empty_like(num)
         for j in range(num.shape[1]):
             col = num[:, j]
@@ -115,7 +115,7 @@ class TabularDiffusion(NeuralGenerator):
             for j in range(num.shape[1])
         ]
         self.nan_cols_ = [j for j in range(num.shape[1]) if np.isnan(num[:, j]).any()]
-        t = self.target_index
+        t = self.label_index
         feat = [j for j in range(codes.shape[1]) if j != t]
         self.cat_missing_ = [bool((codes[:, j] < 0).any()) for j in feat]  # a "missing" level only if seen
         self.cat_sizes_ = [
@@ -224,7 +224,7 @@ class TabularDiffusion(NeuralGenerator):
         net = self.modules_["denoiser"]
         abar = _cosine_abar(self.steps)
         d_num = len(self.quantiles_)
-        y = torch.full((n,), int(conditions[self.target_index]), dtype=torch.long)
+        y = torch.full((n,), int(conditions[self.label_index]), dtype=torch.long)
         x = torch.randn((n, d_num), generator=gen)
         cats = [torch.multinomial(torch.full((n, k), 1.0 / k), 1, generator=gen).squeeze(1) for k in self.cat_sizes_]
         with torch.no_grad():
@@ -266,7 +266,7 @@ class TabularDiffusion(NeuralGenerator):
         n_feat = len(self.cat_sizes_) - len(self.nan_cols_)
         for i, j in enumerate(self.nan_cols_):
             num[cats[n_feat + i] == 1, j] = np.nan
-        t = self.target_index
+        t = self.label_index
         codes = np.zeros((n, len(self.spec_.categorical)), dtype=np.int64)
         feat = [j for j in range(len(self.spec_.categorical)) if j != t]
         for i, j in enumerate(feat):

@@ -294,7 +294,7 @@ class TabularGPT(NeuralGenerator):
     # ------------------------------------------------------------------ model
     def _order(self) -> list[tuple[str, int]]:
         spec = self.spec_
-        order = [("cat", spec.categorical.index(spec.target))]
+        order = [("cat", self.label_index)]
         for col in spec.columns:
             if col == spec.target:
                 continue
@@ -465,7 +465,7 @@ class TabularGPT(NeuralGenerator):
                 got = rows[rows[:, 0] - offset == c][: need[c]]
                 kept[c].append(got)
                 need[c] -= len(got)
-        missing = {self.spec_.categories[self.spec_.target][c]: k for c, k in need.items() if k}
+        missing = {self.label_categories[c]: k for c, k in need.items() if k}
         if missing:
             warnings.warn(
                 f"TabularGPT wrote too few rows of some classes within its budget of draws; missing "

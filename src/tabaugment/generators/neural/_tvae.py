@@ -93,7 +93,7 @@ class TVAE(NeuralGenerator):
 
         torch = torch_module()
         hidden, latent = self._sizes()
-        t_span = self.transformer_.category_span(self.target_index)
+        t_span = self.transformer_.category_span(self.label_index)
         d_in, d_c = self.transformer_.output_dim_ - t_span.width, t_span.width
         gen = torch.Generator().manual_seed(seed)
         mods = {"encoder": TVAEEncoder(d_in, d_c, hidden, latent), "decoder": TVAEDecoder(d_in, d_c, hidden, latent)}
@@ -102,12 +102,12 @@ class TVAE(NeuralGenerator):
         return mods
 
     def _split_target(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        span = self.transformer_.category_span(self.target_index)
+        span = self.transformer_.category_span(self.label_index)
         keep = np.r_[0 : span.start, span.start + span.width : data.shape[1]].astype(int)
         return data[:, keep], data[:, span.start : span.start + span.width]
 
     def _feature_spans(self) -> list[Any]:
-        span_t = self.transformer_.category_span(self.target_index)
+        span_t = self.transformer_.category_span(self.label_index)
         out = []
         for s in self.transformer_.spans_:
             if s is span_t:
@@ -203,7 +203,7 @@ class TVAE(NeuralGenerator):
     def _generate(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> np.ndarray:
         torch = torch_module()
         tf = self.transformer_
-        t = self.target_index
+        t = self.label_index
         span_t = tf.category_span(t)
         dec = self.modules_["decoder"]
         gen = self._torch_generator(rng)
