@@ -204,3 +204,14 @@ def test_augmenter_and_sampler_declare_and_check_their_parameters(cls) -> None:
     from tabaugment.testing import check_parameters
 
     check_parameters(cls)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "category", "Int64", "object"])
+def test_sampler_returns_labels_in_the_dtype_they_came_in(dtype) -> None:
+    ds = load_breast_cancer()
+    X = ds.table[list(ds.schema.features)].iloc[:120]
+    labels = ds.table[ds.schema.target].iloc[:120]
+    y = (labels == "malignant").astype("int64").astype(dtype) if dtype == "Int64" else labels.astype(dtype)
+    X_res, y_res = TargetedSampler(random_state=0).fit_resample(X, y)
+    assert y_res.dtype == y.dtype and len(y_res) == len(X_res) > len(y)
+    assert y_res.iloc[: len(y)].reset_index(drop=True).equals(y.reset_index(drop=True))

@@ -15,7 +15,9 @@ from tabaugment.generators import GaussianCopula, RandomOversampling, SMOTEGener
 from tabaugment.testing import check_generator, contract_table
 
 # the LM generators need a local model; tests/test_lm_generators.py runs the contract on tiny ones
-_SELF_CONTAINED = [n for n in available("generators") if not getattr(get_class("generators", n), "needs_local_model", False)]
+_SELF_CONTAINED = [
+    n for n in available("generators") if not getattr(get_class("generators", n), "needs_local_model", False)
+]
 
 
 @pytest.mark.parametrize("name", _SELF_CONTAINED)

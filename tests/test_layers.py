@@ -17,7 +17,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(importlib.import_module("tabaugment").__file__).parent
-STAGES = ["data", "hardness", "selection", "generators", "augment", "evaluation", "experiment", "report", "cli", "testing"]
+STAGES = [
+    "data",
+    "hardness",
+    "selection",
+    "generators",
+    "augment",
+    "evaluation",
+    "experiment",
+    "report",
+    "cli",
+    "testing",
+]
 FOUNDATION = -1
 
 
@@ -91,7 +102,9 @@ def test_module_imports_follow_the_pipeline_order(path: Path) -> None:
 
 def test_the_check_catches_an_import_against_the_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = ROOT / "data" / "__layer_probe__.py"
-    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "def f():\n    from tabaugment.report import plots\n")
+    monkeypatch.setattr(
+        Path, "read_text", lambda self, encoding=None: "def f():\n    from tabaugment.report import plots\n"
+    )
     problems = _violations(bad)
     assert problems and "report comes after data" in problems[0]
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "from tabaugment.generators._torch import x\n")

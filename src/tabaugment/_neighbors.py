@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from tabaugment._optional import import_optional
-from tabaugment._params import Options, check_param
 from tabaugment._progress import progress_bar
 from tabaugment.exceptions import DataError
+from tabaugment.params import Options, check_param
 
 __all__ = ["NeighbourIndex", "nearest_distances", "top_neighbours"]
 

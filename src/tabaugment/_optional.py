@@ -21,5 +21,6 @@ def import_optional(module: str, *, extra: str, purpose: str | None = None) -> M
         why = f" for {purpose}" if purpose else ""
         raise MissingDependencyError(
             f"The optional dependency '{module.split('.')[0]}' is needed{why} but is not "
-            f"installed. Install it with: pip install 'tabaugment[{extra}]'"
+            f"installed. Install it with: pip install -e '.[{extra}]' in a tabaugment checkout "
+            f"(pip install 'tabaugment[{extra}]' once the package is published)"
         ) from exc

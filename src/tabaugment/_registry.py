@@ -55,7 +55,8 @@ _BUILTIN: dict[str, dict[str, str]] = {
     },
 }
 
-_registry: dict[str, dict[str, str]] = {k: dict(v) for k, v in _BUILTIN.items()}
+# a name maps to "module:Class" (imported on first use) or to a class registered as an object
+_registry: dict[str, dict[str, str | type]] = {k: dict(v) for k, v in _BUILTIN.items()}
 _entry_points_loaded: set[str] = set()
 
 
@@ -71,17 +72,27 @@ def _load_entry_points(kind: str) -> None:
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=f"tabaugment.{kind}"):
-        _registry[kind].setdefault(ep.name, ep.value)
+        if ":" in ep.value:  # an entry point that names no class is ignored, not imported
+            _registry[kind].setdefault(ep.name, ep.value)
 
 
 def register(kind: str, name: str, target: str | type) -> None:
-    """Register ``target`` (a class or a "module:Class" string) under ``name``."""
+    """Register ``target`` under ``name``: a class, or a "module:Class" string imported on first use.
+
+    Built-in names cannot be taken over.
+    """
     _check_kind(kind)
-    if isinstance(target, type):
-        target = f"{target.__module__}:{target.__qualname__}"
-    if ":" not in target:
-        raise ParameterError(f"target must look like 'package.module:Class'. Got {target!r}.")
+    if not isinstance(target, type) and (not isinstance(target, str) or ":" not in target):
+        raise ParameterError(f"target must be a class or look like 'package.module:Class'. Got {target!r}.")
+    if name in _BUILTIN[kind] and _BUILTIN[kind][name] != _path(target):
+        raise ParameterError(
+            f"{name!r} is a built-in {kind[:-1] if kind.endswith('s') else kind}; register yours under another name."
+        )
     _registry[kind][name] = target
+
+
+def _path(target: str | type) -> str:
+    return target if isinstance(target, str) else f"{target.__module__}:{target.__qualname__}"
 
 
 def available(kind: str) -> list[str]:
@@ -104,6 +115,8 @@ def get_class(kind: str, name: str) -> type:
             f"Unknown {kind[:-1] if kind.endswith('s') else kind} {name!r}.{hint} "
             f"Available: {', '.join(sorted(_registry[kind]))}."
         ) from None
+    if isinstance(target, type):
+        return target
     module, _, attr = target.partition(":")
     obj: Any = importlib.import_module(module)
     for part in attr.split("."):
@@ -119,9 +132,9 @@ def registered_name(kind: str, cls: type) -> str | None:
     """
     _check_kind(kind)
     _load_entry_points(kind)
-    path = f"{cls.__module__}:{cls.__qualname__}"
+    path = _path(cls)
     for name, target in _registry[kind].items():
-        if target == path:
+        if target is cls or _path(target) == path:
             return name
     return None
 

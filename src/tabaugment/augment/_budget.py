@@ -32,9 +32,9 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from tabaugment._params import Constraint
 from tabaugment.exceptions import DataError, ParameterError
 from tabaugment.generators.base import allocate
+from tabaugment.params import Constraint
 
 __all__ = ["BUDGET", "Budget", "ParsedBudget", "budget_problem", "parse_budget", "resolve_budget"]
 

@@ -14,7 +14,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from tabaugment import _defaults
-from tabaugment._params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Options, ParamsMixin, positive
 from tabaugment._random import RandomState, derive_seed, spawn_seeds
 from tabaugment._registry import resolve
 from tabaugment.augment._budget import BUDGET, Budget, resolve_budget
@@ -23,6 +22,7 @@ from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, NotFittedError, SchemaError
 from tabaugment.generators.base import BaseGenerator
 from tabaugment.hardness.base import BaseHardness, HardnessResult
+from tabaugment.params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Options, ParamsMixin, positive
 from tabaugment.selection.base import BaseSelector
 
 __all__ = ["AugmentationResult", "Augmenter"]

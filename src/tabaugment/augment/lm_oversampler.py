@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment import _defaults
-from tabaugment._params import Constraints, InstanceOf, Options
 from tabaugment._random import RandomState
 from tabaugment.augment._budget import Budget
 from tabaugment.augment.augmenter import Augmenter
 from tabaugment.augment.sampler import TargetedSampler
 from tabaugment.exceptions import ParameterError
 from tabaugment.generators.base import BaseGenerator
+from tabaugment.params import Constraints, InstanceOf, Options
 
 __all__ = ["LM_GENERATORS", "LMOversampler"]
 

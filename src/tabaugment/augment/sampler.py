@@ -17,11 +17,11 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import type_of_target
 
 from tabaugment import _defaults
-from tabaugment._params import Constraints, Options, ParamsMixin
 from tabaugment._random import RandomState
 from tabaugment.augment._budget import Budget
 from tabaugment.augment.augmenter import PIPELINE_CONSTRAINTS, Augmenter
 from tabaugment.exceptions import DataError
+from tabaugment.params import Constraints, Options, ParamsMixin
 
 __all__ = ["TargetedSampler"]
 
@@ -198,8 +198,8 @@ def _check_finite(values: np.ndarray) -> None:
 
 
 def _restore_y(y: Any, flat: np.ndarray) -> Any:
-    if isinstance(y, pd.Series):
-        return pd.Series(flat.astype(y.dtype, copy=False), name=y.name)
+    if isinstance(y, pd.Series):  # pandas casts to extension dtypes (str, Int64, category) too
+        return pd.Series(flat, name=y.name).astype(y.dtype)
     if isinstance(y, pd.DataFrame):
         return pd.DataFrame(flat.reshape(-1, 1), columns=y.columns).astype(y.dtypes.iloc[0])
     if isinstance(y, list):

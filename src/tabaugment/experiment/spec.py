@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -92,10 +93,10 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> ExperimentSpec:
     if isinstance(source, Mapping):
         data = dict(source)
     else:
-        try:
+        if sys.version_info >= (3, 11):
             import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
         path = Path(source)
         if not path.is_file():
             raise SpecError(f"No experiment spec at {str(path)!r}.")

@@ -22,10 +22,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 from tabaugment._random import RandomState, derive_seed
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator
+from tabaugment.params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 
 __all__ = ["AdversarialRandomForest"]
 

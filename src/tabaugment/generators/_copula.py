@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
-from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState
 from tabaugment.generators.base import BaseGenerator, allocate
+from tabaugment.params import RANDOM_STATE, Constraints
 
 __all__ = ["GaussianCopula"]
 

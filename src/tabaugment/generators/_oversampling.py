@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator
+from tabaugment.params import RANDOM_STATE, Constraints
 
 __all__ = ["RandomOversampling"]
 

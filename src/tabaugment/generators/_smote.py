@@ -20,10 +20,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import RANDOM_STATE, Constraints, Options, positive
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator, allocate
+from tabaugment.params import RANDOM_STATE, Constraints, Options, positive
 
 __all__ = ["SMOTEGenerator"]
 

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from tabaugment._params import ParamsMixin
 from tabaugment._random import RandomState, check_random_state
 from tabaugment._version import __version__
 from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 from tabaugment.generators._table import TableSpec
+from tabaugment.params import ParamsMixin
 
 __all__ = ["FORMAT_VERSION", "BaseGenerator", "load_generator"]
 

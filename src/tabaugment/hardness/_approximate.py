@@ -24,12 +24,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment._neighbors import NeighbourIndex
-from tabaugment._params import BOOL, Constraints, Interval, Options, check_param, positive
 from tabaugment._progress import progress_bar
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import ParameterError
 from tabaugment.hardness._knn_shapley import _common_codes, against_reference
 from tabaugment.hardness.base import BaseHardness
+from tabaugment.params import BOOL, Constraints, Interval, Options, check_param, positive
 
 __all__ = ["ApproximateKNNShapley", "approximate_knn_shapley"]
 

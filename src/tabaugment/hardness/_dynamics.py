@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from tabaugment._optional import import_optional
-from tabaugment._params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 from tabaugment._random import RandomState, derive_seed
 from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
 from tabaugment.hardness.base import BaseHardness, hash_folds
+from tabaugment.params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 
 __all__ = ["DataIQ", "DataMaps", "ForgettingEvents", "OutOfFoldLoss", "checkpoint_probabilities"]
 

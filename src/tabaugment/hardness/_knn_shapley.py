@@ -28,11 +28,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from tabaugment._params import BOOL, N_JOBS, NONE, Constraints, Interval, check_param, positive
 from tabaugment._progress import progress_bar
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import BaseHardness, hash_folds
+from tabaugment.params import BOOL, N_JOBS, NONE, Constraints, Interval, check_param, positive
 
 __all__ = ["KNNShapley", "knn_shapley", "knn_shapley_chunk_size"]
 

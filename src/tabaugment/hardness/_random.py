@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import RANDOM_STATE, Constraints
 from tabaugment._random import RandomState, check_random_state
 from tabaugment.hardness.base import BaseHardness
+from tabaugment.params import RANDOM_STATE, Constraints
 
 __all__ = ["RandomHardness"]
 

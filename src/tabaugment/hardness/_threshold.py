@@ -23,12 +23,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment._neighbors import nearest_distances
-from tabaugment._params import BOOL, NONE, Constraints, Interval, check_param, positive
 from tabaugment._progress import progress_bar
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
 from tabaugment.hardness._knn_shapley import _common_codes, against_reference
 from tabaugment.hardness.base import BaseHardness
+from tabaugment.params import BOOL, NONE, Constraints, Interval, check_param, positive
 
 __all__ = ["ThresholdKNNShapley", "default_radius", "threshold_knn_shapley"]
 

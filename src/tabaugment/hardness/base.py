@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from tabaugment._params import ParamsMixin
 from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, NotFittedError, ParameterError
+from tabaugment.params import ParamsMixin
 
 __all__ = ["BaseHardness", "HardnessResult"]
 

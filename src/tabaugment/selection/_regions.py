@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import BOOL, RANDOM_STATE, Constraints, Interval
 from tabaugment._random import RandomState, check_random_state
 from tabaugment.exceptions import ParameterError
 from tabaugment.hardness.base import HardnessResult
+from tabaugment.params import BOOL, RANDOM_STATE, Constraints, Interval
 from tabaugment.selection._strategies import FRACTION, _count
 from tabaugment.selection.base import BaseSelector, class_counts, hardest
 

@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import RANDOM_STATE, Constraint, Constraints, Interval
 from tabaugment._random import RandomState, check_random_state
 from tabaugment.exceptions import DataError
+from tabaugment.params import RANDOM_STATE, Constraint, Constraints, Interval
 from tabaugment.selection.base import BaseSelector, class_counts, hardest
 
 __all__ = [

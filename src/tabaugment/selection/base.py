@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from tabaugment._params import ParamsMixin
 from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import HardnessResult
+from tabaugment.params import ParamsMixin
 
 __all__ = ["BaseSelector"]
 

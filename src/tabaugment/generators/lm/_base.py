@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment._optional import import_optional
-from tabaugment._params import BOOL, NONE, Constraints, InstanceOf, Interval, positive
 from tabaugment._progress import progress_bar
 from tabaugment.exceptions import ModelFileError, SamplingShortfallWarning
 from tabaugment.generators.lm._decoding import ConstrainedDecoder
@@ -34,6 +33,7 @@ from tabaugment.generators.lm._tokens import RowPlan, RowTokens, max_value_token
 from tabaugment.generators.lm._training import Example, collate, fine_tune, micro_batches, token_loss
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import resolve_device, torch_module
+from tabaugment.params import BOOL, NONE, Constraints, InstanceOf, Interval, positive
 
 __all__ = ["LMGenerator"]
 

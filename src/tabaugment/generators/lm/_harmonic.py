@@ -25,11 +25,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import BOOL, Constraints, Interval, Options
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.lm._base import LMGenerator
 from tabaugment.generators.lm._tokens import RowPlan
+from tabaugment.params import BOOL, Constraints, Interval, Options
 
 __all__ = ["HARMONIC"]
 

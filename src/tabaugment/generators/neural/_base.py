@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Interval, positive
 from tabaugment._random import derive_seed
 from tabaugment.exceptions import DataError
 from tabaugment.generators.base import BaseGenerator, allocate
 from tabaugment.generators.neural._torch import load_state_arrays, resolve_device, state_arrays, torch_module
 from tabaugment.generators.neural._transform import TableTransformer
+from tabaugment.params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Interval, positive
 
 __all__ = ["NeuralGenerator"]
 

@@ -18,17 +18,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import NONE, Constraints, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
+from tabaugment.params import NONE, Constraints, non_negative, positive
 
 __all__ = ["CTGAN"]
 
 
 class CTGAN(NeuralGenerator):
-    """Conditional tabular GAN (torch; ``pip install 'tabaugment[torch]'``).
+    """Conditional tabular GAN (torch; the ``torch`` extra).
 
     Parameters
     ----------

@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import NONE, Constraints, Interval, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
+from tabaugment.params import NONE, Constraints, Interval, non_negative, positive
 
 __all__ = ["TabularDiffusion"]
 
@@ -36,7 +36,7 @@ def _cosine_abar(steps: int) -> np.ndarray:
 
 
 class TabularDiffusion(NeuralGenerator):
-    """TabDDPM-style diffusion generator (torch; ``pip install 'tabaugment[torch]'``).
+    """TabDDPM-style diffusion generator (torch; the ``torch`` extra).
 
     Parameters
     ----------

@@ -30,7 +30,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import Constraints, Interval, Options, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.exceptions import ModelFileError, ParameterError, SamplingShortfallWarning
 from tabaugment.generators.neural._base import NeuralGenerator
@@ -41,6 +40,7 @@ from tabaugment.generators.neural._torch import (
     state_arrays,
     torch_module,
 )
+from tabaugment.params import Constraints, Interval, Options, non_negative, positive
 
 __all__ = ["TabularGPT"]
 

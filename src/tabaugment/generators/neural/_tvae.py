@@ -17,16 +17,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tabaugment._params import NONE, Constraints, non_negative, positive
 from tabaugment._random import RandomState
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
+from tabaugment.params import NONE, Constraints, non_negative, positive
 
 __all__ = ["TVAE"]
 
 
 class TVAE(NeuralGenerator):
-    """Tabular variational autoencoder (torch; ``pip install 'tabaugment[torch]'``).
+    """Tabular variational autoencoder (torch; the ``torch`` extra).
 
     Parameters
     ----------

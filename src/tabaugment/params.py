@@ -1,4 +1,4 @@
-"""Declarative parameter constraints, checked with one wording and one error type.
+"""Declarative parameter constraints, checked with one wording and one error type (public: plugins use it).
 
 A component declares what each of its ``__init__`` parameters accepts::
 
@@ -56,14 +56,16 @@ class Constraint:
 
 
 class Interval(Constraint):
-    """A number of ``kind`` (``numbers.Integral`` or ``numbers.Real``; never a bool) between
+    """A number of ``kind`` (``int``/``numbers.Integral`` or ``float``/``numbers.Real``, which
+    admits ints too; never a bool) between
     ``low`` and ``high`` (None = unbounded), ``closed`` on "both", "left", "right" or "neither"."""
 
     def __init__(
         self, kind: type, low: float | None, high: float | None, *, closed: str = "both", what: str | None = None
     ) -> None:
+        kind = {int: numbers.Integral, float: numbers.Real}.get(kind, kind)
         if kind not in (numbers.Integral, numbers.Real):
-            raise TypeError("Interval kind must be numbers.Integral or numbers.Real.")
+            raise TypeError("Interval kind must be int, float, numbers.Integral or numbers.Real.")
         if closed not in ("both", "left", "right", "neither"):
             raise ValueError(f"closed must be 'both', 'left', 'right' or 'neither'; got {closed!r}.")
         self.kind, self.low, self.high, self.closed, self.what = kind, low, high, closed, what
