@@ -109,3 +109,15 @@ def test_precomputed_hardness_cannot_be_evaluated_over_splits() -> None:
     scores = KNNShapley().fit(frame.drop(columns=["diagnosis"]), frame["diagnosis"]).result_
     with pytest.raises(ParameterError, match="scores every split anew"):
         evaluate_augmentation(ds, strategies=Augmenter(hardness=scores, selector="hardest"), seeds=1)
+
+
+def test_where_the_data_lies_changes_no_number(tmp_path, monkeypatch) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        load_breast_cancer().table.to_csv(tmp_path / folder / "cancer.csv", index=False)
+    common = {"strategies": Augmenter(generator="random_oversampling"), "seeds": 1, "train_size": 100}
+    first = evaluate_augmentation(tmp_path / "a" / "cancer.csv", target="diagnosis", **common)
+    monkeypatch.chdir(tmp_path / "b")
+    second = evaluate_augmentation("cancer.csv", target="diagnosis", **common)
+    pd.testing.assert_series_equal(_values(first.scores), _values(second.scores), check_exact=True)

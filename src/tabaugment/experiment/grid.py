@@ -50,6 +50,16 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def dataset_identity(desc: Mapping[str, Any]) -> dict[str, Any]:
+    """What identifies a dataset in ids and seeds: its description without where it lies (the
+    catalog's ``root``; a file's folder), so moving the data changes no number."""
+    out = {k: v for k, v in desc.items() if k != "root"}
+    for key in ("path", "test_path"):
+        if key in out and out[key] is not None:
+            out[key] = Path(str(out[key])).name
+    return out
+
+
 def dataset_label(desc: Mapping[str, Any]) -> str:
     """The name a dataset goes by in results: its catalog name, else its file's stem."""
     if "name" in desc:
@@ -161,7 +171,7 @@ class Cell:
     def describe(self) -> dict[str, Any]:
         """The canonical description; ``cell_id`` is its hash."""
         return {
-            "dataset": dict(self.dataset),
+            "dataset": dataset_identity(self.dataset),
             "train_size": self.train_size,
             "strategy": self.strategy_name,
             "augmentation": None if self.strategy is None else self.strategy.describe(),
@@ -178,14 +188,14 @@ class Cell:
     def pair_key(self) -> str:
         """What a strategy cell shares with its baseline: the split and the model seed. (Spelled
         as in earlier versions, so their splits and baselines are reproduced exactly.)"""
-        return json.dumps({"d": dict(self.dataset), "n": self.train_size}, sort_keys=True, default=str)
+        return json.dumps({"d": dataset_identity(self.dataset), "n": self.train_size}, sort_keys=True, default=str)
 
     @property
     def job_key(self) -> str:
         """What the cells of one job share (one fitted generator, sampled at each budget and
         scored with each model): the split and the augmentation, not its name."""
         aug = None if self.strategy is None else self.strategy.describe()
-        return canonical_json({"d": dict(self.dataset), "n": self.train_size, "a": aug, "seed": self.seed})
+        return canonical_json({"d": dataset_identity(self.dataset), "n": self.train_size, "a": aug, "seed": self.seed})
 
 
 def expand_grid(

@@ -1,0 +1,310 @@
+"""The commands of ``tabaugment``: each turns parsed options into calls of the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from tabaugment.cli._args import _augmenter, _columns, _component, _describe, _key_values, _load, _number
+
+
+def _cmd_datasets(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import list_datasets
+
+    frame = list_datasets(args.datasets_dir)
+    print(frame.to_string(index=False))
+    print("\nalso: breast_cancer (bundled with scikit-learn, 569 rows)")
+    return 0
+
+
+def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import read_table, write_table
+
+    ds = _load(args)
+    schema = ds.schema
+    frame = schema.prepare(ds.table)
+    X, y = frame[list(schema.features)], frame[schema.target].to_numpy()
+    X_val = y_val = None
+    if args.validation:
+        val = schema.prepare(read_table(args.validation, sep=args.sep))
+        X_val, y_val = val[list(schema.features)], val[schema.target].to_numpy()
+    extra = _key_values(args.param)
+    if args.compare:
+        from tabaugment._io import write_text_atomic
+        from tabaugment.hardness import compare_hardness
+        from tabaugment.report.plots import hardness_comparison_plot, save_png
+
+        methods = _columns(args.compare) or []
+        results = {}
+        for name in methods:
+            method = _component("hardness", name, dict(extra), args, progress, seed=args.seed)
+            method.fit(X, y, X_val=X_val, y_val=y_val)
+            results[name] = method.result_
+        comparison = compare_hardness(results, y, fraction=args.fraction, positive_label=schema.positive_label)
+        plot = hardness_comparison_plot(comparison)  # before any file is written (needs matplotlib)
+        scores = comparison.scores.copy()
+        scores.insert(0, schema.target, y)
+        write_table(scores.reset_index().rename(columns={"index": "row_id"}), args.out)
+        stem = Path(args.out).with_suffix("")
+        write_text_atomic(f"{stem}.json", json.dumps(comparison.to_dict(), indent=1, default=str))
+        save_png(plot, f"{stem}.png")
+        print(f"hardest {args.fraction:.0%} of {len(y):,} rows by each method; Jaccard overlap:")
+        print(comparison.jaccard.round(3).to_string())
+        print("\nSpearman correlation of scores:")
+        print(comparison.spearman.round(3).to_string())
+        print("\nclass mix of each hard set:")
+        print(comparison.composition.round(3).to_string(index=False))
+        print(f"\nwrote {args.out}, {stem}.json and {stem}.png")
+        return 0
+    method = _component("hardness", args.method, dict(extra), args, progress, seed=args.seed)
+    method.fit(X, y, X_val=X_val, y_val=y_val)
+    out = method.result_.to_frame()
+    out.insert(0, schema.target, y)
+    out = out.reset_index().rename(columns={"index": "row_id"})
+    write_table(out, args.out)
+    hardest = out.nsmallest(max(1, len(out) // 5), "rank")
+    share = (hardest[schema.target] == schema.positive_label).mean()
+    print(f"scored {len(out):,} rows with {args.method}; wrote {args.out}")
+    print(
+        f"hardest 20%: {len(hardest):,} rows, {share:.1%} positive ({schema.positive_label!r}) "
+        f"vs {(out[schema.target] == schema.positive_label).mean():.1%} overall"
+    )
+    return 0
+
+
+def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.data import read_table, write_table
+
+    ds = _load(args)
+    schema = ds.schema
+    frame = schema.prepare(ds.table)
+    validation = schema.prepare(read_table(args.validation, sep=args.sep)) if args.validation else None
+    augmenter = _augmenter(args, progress)
+    result = augmenter.fit_augment(frame, schema.target, validation=validation)
+    out = result.synthetic if args.synthetic_only else result.table
+    if args.flag_column:
+        out = out.copy()
+        out[args.flag_column] = 1 if args.synthetic_only else result.is_synthetic.astype(int)
+    if args.save_generator:
+        augmenter.generator_.save(args.save_generator)
+    write_table(out, args.out)
+    counts = ", ".join(f"{k!r}: {v:,}" for k, v in result.budget.items())
+    print(
+        f"selected {len(result.selected):,} of {len(frame):,} rows; generated {len(result.synthetic):,} rows ({counts})"
+    )
+    if result.validity:
+        v = result.validity
+        top = ", ".join(f"{rule}: {n:,}" for rule, n in list(v["dropped_by_rule"].items())[:4])
+        print(f"validity filter: drew {v['drawn']:,} rows, dropped {v['dropped']:,} invalid ({top})")
+        if v["shortfall"]:
+            print(f"warning: could not fill the budget with valid rows: short by {v['shortfall']}")
+    print(f"wrote {len(out):,} rows to {args.out}")
+    if args.save_generator:
+        print(f"saved the generator to {args.save_generator}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.experiment import evaluate_augmentation
+
+    augmenter = _augmenter(args, progress, seed=None)  # every split derives its own seeds
+    label = f"{args.selector}+{args.generator}"
+    result = evaluate_augmentation(
+        _describe(args),
+        strategies={label: augmenter},
+        model=args.model,
+        model_params=_key_values(args.model_param),
+        seeds=args.seeds,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        validation_size=args.validation_size,
+        unseen_categories=args.unseen_categories,
+        n_jobs=args.n_jobs,
+        progress=progress,
+    )
+    _print_evaluation(result, result.config["data"])
+    if args.out:
+        payload = result.to_dict()
+        payload["config"]["command"] = "tabaugment " + shlex.join(args.argv)
+        write_text_atomic(args.out, json.dumps(payload, indent=1, default=str))
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def _print_evaluation(result: Any, name: str) -> None:
+    runs = result.runs
+    aug = runs[runs.strategy != "baseline"]
+    cfg = result.config
+    print(
+        f"dataset {name}: {int(runs.train_rows.iloc[0]):,} training rows, {int(runs.test_rows.iloc[0]):,} real test rows, "
+        f"model {cfg['model']}, seeds {cfg['seeds']}"
+    )
+    if len(aug):
+        print(
+            f"selected {aug.selected_rows.mean():,.0f} rows per seed ({aug.selected_positive_share.mean():.0%} positive), "
+            f"{aug.synthetic_rows.mean():,.0f} synthetic rows per seed"
+        )
+    unseen = runs.drop_duplicates("seed").unseen_category_values
+    if unseen.sum():
+        print(
+            f"note: {unseen.mean():,.0f} validation/test values per seed had categories unseen in the training "
+            "rows and were treated as missing (--unseen-categories error to stop instead)"
+        )
+    print()
+    print(result.table())
+    print(
+        "\ndiff = augmented - baseline on the real test rows, paired by seed; p (t): paired t-test, "
+        "p (W): Wilcoxon signed-rank; CI: bootstrap over seeds"
+    )
+    print(f"({cfg['seconds']:.1f} s)")
+
+
+def _cmd_demo(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.augment import Augmenter
+
+    print("tabaugment demo: scikit-learn's breast-cancer table (569 rows, 30 numerical features, positive = malignant)")
+    print(
+        "pipeline: KNN-Shapley hardness (K=10, validation split as reference) -> hardest 20% of the "
+        "training rows -> Gaussian copula fitted on them -> one synthetic row per selected row "
+        "-> LightGBM, scored on real test rows\n"
+    )
+    from tabaugment.experiment import evaluate_augmentation
+
+    result = evaluate_augmentation(
+        "breast_cancer",
+        strategies={"hardest+gaussian_copula": Augmenter(selector="hardest", generator="gaussian_copula", budget="1x")},
+        seeds=args.seeds,
+        progress=progress,
+    )
+    _print_evaluation(result, "breast_cancer")
+    out = Path(args.out)
+    write_text_atomic(out / "results.json", json.dumps(result.to_dict(), indent=1, default=str))
+    write_text_atomic(out / "comparison.csv", result.comparison.to_csv(index=False))
+    print(f"\nwrote {out / 'results.json'} and {out / 'comparison.csv'}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.report import build_report
+
+    if Path(args.data).is_dir():  # an experiment folder written by `tabaugment run`
+        from tabaugment._io import write_text_atomic
+        from tabaugment.report.experiment import experiment_report
+
+        out = Path(args.out) if args.out != "tabaugment-report.html" else Path(args.data) / "report.html"
+        write_text_atomic(out, experiment_report(args.data))
+        print(f"wrote {out}")
+        return 0
+    if not str(args.out).lower().endswith((".html", ".htm")):
+        from tabaugment.exceptions import ParameterError
+
+        raise ParameterError(f"--out must be an .html file; got {args.out!r}.")
+    report = build_report(
+        _describe(args),
+        strategy=_augmenter(args, progress),
+        strategy_name=f"{args.selector}+{args.generator}",
+        model=args.model,
+        seeds=args.seeds,
+        train_size=args.train_size,
+        user_rules=args.rule,
+        random_state=args.seed or 0,
+        progress=progress,
+        command="tabaugment " + shlex.join(args.argv),
+        lle_model=args.lle_model,
+    )
+    html_path, json_path = report.save(args.out)
+    print(report.data["utility"]["verdict"])
+    fid, pv, val = report.data["fidelity"]["summary"], report.data["privacy"]["summary"], report.data["validity"]
+    print(
+        f"fidelity: column shapes {fid['column_shapes']:.3f}, column pairs {fid['column_pairs']:.3f}, "
+        f"detection AUC {fid.get('detection_auc', float('nan')):.3f}"
+    )
+    print(
+        f"privacy: {pv['new_row_synthesis']:.1%} new rows, membership attack AUC {pv.get('membership_attack_auc', float('nan')):.3f}"
+    )
+    print(f"validity: {val['valid_share']:.1%} of synthetic rows satisfy every rule")
+    print(f"wrote {html_path} and {json_path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment._io import write_text_atomic
+    from tabaugment.experiment import ResultStore, analyze, load_spec, run_experiment
+    from tabaugment.experiment.analysis import SUMMARY_COLUMNS
+
+    spec = load_spec(args.spec)
+    n_cells = len(spec.cells())
+    before = len(ResultStore(args.out).done())
+    results = run_experiment(spec, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress)
+    table = analyze(results)
+    write_text_atomic(Path(args.out) / "analysis.csv", table.to_csv(index=False))
+    print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
+    if spec.references:
+        vs_ref = analyze(results, reference=spec.references)
+        write_text_atomic(Path(args.out) / "analysis_vs_reference.csv", vs_ref.to_csv(index=False))
+        part = vs_ref[vs_ref.metric == args.metric] if len(vs_ref) else vs_ref
+        if len(part):
+            counts = part.verdict.value_counts()
+            print(
+                f"against their compare_to strategies ({args.metric}): {counts.get('win', 0)} wins, "
+                f"{counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses; see analysis_vs_reference.csv"
+            )
+    shown = table[table.metric == args.metric] if len(table) else table
+    if len(shown):
+        cols = [c for c in SUMMARY_COLUMNS if c not in ("ci_low", "ci_high")]
+        print(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        counts = shown.verdict.value_counts()
+        print(
+            f"\n{args.metric}: {counts.get('win', 0)} wins, {counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses "
+            "(Holm-corrected paired t-test, alpha 0.05)"
+        )
+    from tabaugment.experiment.scaling import scaling_table
+
+    fits = scaling_table(results, metric=args.metric) if len(results) else results
+    if len(fits):
+        write_text_atomic(Path(args.out) / "scaling.csv", fits.to_csv(index=False))
+        print("\nscaling law, best synthetic rows within the tried range:")
+        keep = ["dataset", "train_size", "model", "strategy", "best_synthetic_rows", "best_rows_low", "best_rows_high"]
+        print(fits[[*keep, "fitted_gain", "r2"]].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"wrote {Path(args.out) / 'analysis.csv'}")
+    return 0
+
+
+def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.experiment import recommend
+
+    size: Any = args.train_size if args.train_size == "full" else _number(args.train_size)
+    rec = recommend(
+        args.data,
+        target=args.target,
+        seeds=args.seeds,
+        model=args.model,
+        metric=args.metric,
+        train_size=size,
+        folder=args.out,
+        n_jobs=args.n_jobs,
+        progress=progress,
+    )
+    cols = ["strategy", "budget", "baseline_mean", "treatment_mean", "mean_diff", "p_ttest", "p_holm", "verdict"]
+    if len(rec.evidence):
+        print(rec.evidence[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print()
+    print(rec.reason)
+    return 0
+
+
+COMMANDS = {
+    "recommend": _cmd_recommend,
+    "run": _cmd_run,
+    "report": _cmd_report,
+    "demo": _cmd_demo,
+    "datasets": _cmd_datasets,
+    "hardness": _cmd_hardness,
+    "augment": _cmd_augment,
+    "evaluate": _cmd_evaluate,
+}
