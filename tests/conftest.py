@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# run by the SDMetrics interpreter, not imported by the test suite (the doctest collector would)
+collect_ignore = ["sdmetrics_reference.py"]
+
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 

@@ -78,7 +78,7 @@ def test_selectors() -> None:
 def test_augmenter_end_to_end_is_seeded_and_leaves_real_rows_alone() -> None:
     ds = load_breast_cancer()
     split = split_table(ds.table, ds.schema, random_state=0)
-    aug = Augmenter(selector="hardest_per_class", budget="1x", random_state=5)
+    aug = Augmenter(selector="hardest_per_class", generator="gaussian_copula", budget="1x", random_state=5)
     result = aug.fit_augment(split.train, "diagnosis", validation=split.validation)
     n = len(split.train)
     pd.testing.assert_frame_equal(result.table.iloc[:n].reset_index(drop=True), split.train.reset_index(drop=True))
@@ -87,9 +87,9 @@ def test_augmenter_end_to_end_is_seeded_and_leaves_real_rows_alone() -> None:
     assert list(result.synthetic.dtypes) == list(split.train.dtypes)
     sel = result.selection_frame()
     assert sel["selected"].sum() == len(result.selected)
-    again = Augmenter(selector="hardest_per_class", budget="1x", random_state=5).fit_augment(
-        split.train, "diagnosis", validation=split.validation
-    )
+    again = Augmenter(
+        selector="hardest_per_class", generator="gaussian_copula", budget="1x", random_state=5
+    ).fit_augment(split.train, "diagnosis", validation=split.validation)
     pd.testing.assert_frame_equal(result.synthetic, again.synthetic)
     with pytest.raises(DataLeakageError):
         Augmenter().fit(split.test, "diagnosis")
@@ -107,7 +107,7 @@ def test_sampler_in_imblearn_pipeline_and_cross_val_score() -> None:
     X = ds.table.drop(columns="diagnosis").to_numpy()
     y = (ds.table["diagnosis"] == "malignant").astype(int).to_numpy()
     pipe = make_pipeline(
-        TargetedSampler(selector="hardest_minority", budget="1x", random_state=0),
+        TargetedSampler(selector="hardest_minority", generator="gaussian_copula", budget="1x", random_state=0),
         StandardScaler(),
         LogisticRegression(max_iter=500),
     )
@@ -121,18 +121,18 @@ def test_sampler_keeps_frames_and_dtypes() -> None:
     ds = load_breast_cancer()
     X = ds.table.drop(columns="diagnosis").astype("float32").iloc[:, :5]
     y = pd.Series((ds.table["diagnosis"] == "malignant").astype(int), name="malignant")
-    X_res, y_res = TargetedSampler(random_state=0).fit_resample(X, y)
+    X_res, y_res = TargetedSampler(generator="gaussian_copula", random_state=0).fit_resample(X, y)
     assert isinstance(X_res, pd.DataFrame) and list(X_res.dtypes) == list(X.dtypes)
     assert isinstance(y_res, pd.Series) and y_res.name == "malignant"
     assert len(X_res) == len(y_res) > len(X)
-    total_new = sum(TargetedSampler(random_state=0).fit(X, y).sampling_strategy_.values())
+    total_new = sum(TargetedSampler(generator="gaussian_copula", random_state=0).fit(X, y).sampling_strategy_.values())
     assert len(X_res) - len(X) == total_new
 
 
 def test_sampler_passes_imblearn_estimator_checks() -> None:
     from imblearn.utils.estimator_checks import estimator_checks_generator
 
-    sampler = TargetedSampler(random_state=0)
+    sampler = TargetedSampler(generator="gaussian_copula", random_state=0)
     ran = 0
     for est, check in estimator_checks_generator(sampler, legacy=True):
         check(est)
@@ -143,7 +143,7 @@ def test_sampler_passes_imblearn_estimator_checks() -> None:
 def test_sampler_passes_sklearn_estimator_checks() -> None:
     from sklearn.utils.estimator_checks import check_estimator
 
-    check_estimator(TargetedSampler(random_state=0))
+    check_estimator(TargetedSampler(generator="gaussian_copula", random_state=0))
 
 
 def test_integer_zero_one_target_works_through_the_pipeline() -> None:
@@ -176,10 +176,10 @@ def test_filter_invalid_keeps_only_valid_rows_and_fills_the_budget() -> None:
     from tabaugment.data import Constraints
 
     table = _people()
-    plain = Augmenter(selector="all", budget=300, random_state=0).fit_augment(table, "label")
+    plain = Augmenter(generator="gaussian_copula", budget=300, random_state=0).fit_augment(table, "label")
     rules = Constraints.learn(table)
     assert rules.check(plain.synthetic).valid_share < 0.9  # the copula breaks education -> education-num
-    aug = Augmenter(selector="all", budget=300, random_state=0, filter_invalid=True)
+    aug = Augmenter(generator="gaussian_copula", budget=300, random_state=0, filter_invalid=True)
     result = aug.fit_augment(table, "label")
     assert len(result.synthetic) == 300
     assert rules.check(result.synthetic).valid.all()
@@ -191,7 +191,9 @@ def test_filter_invalid_keeps_only_valid_rows_and_fills_the_budget() -> None:
 
 def test_impossible_rules_report_a_shortfall_instead_of_looping(caplog) -> None:
     table = _people()
-    aug = Augmenter(selector="all", budget=100, random_state=0, filter_invalid=True, rules=["age < 0"], max_rounds=3)
+    aug = Augmenter(
+        generator="gaussian_copula", budget=100, random_state=0, filter_invalid=True, rules=["age < 0"], max_rounds=3
+    )
     result = aug.fit_augment(table, "label")
     assert len(result.synthetic) == 0
     assert sum(result.validity["shortfall"].values()) == 100
@@ -212,6 +214,6 @@ def test_sampler_returns_labels_in_the_dtype_they_came_in(dtype) -> None:
     X = ds.table[list(ds.schema.features)].iloc[:120]
     labels = ds.table[ds.schema.target].iloc[:120]
     y = (labels == "malignant").astype("int64").astype(dtype) if dtype == "Int64" else labels.astype(dtype)
-    X_res, y_res = TargetedSampler(random_state=0).fit_resample(X, y)
+    X_res, y_res = TargetedSampler(generator="gaussian_copula", random_state=0).fit_resample(X, y)
     assert y_res.dtype == y.dtype and len(y_res) == len(X_res) > len(y)
     assert y_res.iloc[: len(y)].reset_index(drop=True).equals(y.reset_index(drop=True))

@@ -88,6 +88,8 @@ def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
             "default",
             "--seeds",
             "2",
+            "--generator",
+            "gaussian_copula",
             "--model",
             "logistic_regression",
             "--out",
@@ -105,7 +107,8 @@ def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
     ("args", "message"),
     [
         (["--target", "defualt"], "Did you mean 'default'"),
-        (["--target", "default", "--budget", "50000"], "more than 10 x the"),
+        (["--target", "default", "--generator", "smote", "--budget", "50000"], "more than 10 x the"),
+        (["--target", "default", "--budget", "500"], "has no effect with generator='auto'"),
         (["--target", "default", "--generator", "smoth"], "Did you mean 'smote'"),
         (["--target", "default", "--selector", "all", "--fraction", "0.3"], "'all' has no fraction parameter"),
         (["--target", "default", "--generator-param", "k_nieghbors=3", "--generator", "smote"], "no parameter"),

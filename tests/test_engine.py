@@ -19,7 +19,13 @@ SPEC = {
     "experiment": {"name": "same", "seeds": 2},
     "datasets": [{"name": "breast_cancer", "train_size": 150}],
     "strategies": [
-        {"name": "targeted", "selector": "hardest", "selector_params": {"fraction": 0.2}, "budget": "1x"},
+        {
+            "name": "targeted",
+            "selector": "hardest",
+            "selector_params": {"fraction": 0.2},
+            "generator": "gaussian_copula",
+            "budget": "1x",
+        },
         {"name": "plain", "generator": "random_oversampling", "budget": 0.3},
     ],
 }
@@ -32,7 +38,7 @@ def _values(frame: pd.DataFrame) -> pd.Series:
 def test_evaluate_and_run_give_identical_numbers(tmp_path) -> None:
     ran = run_experiment(SPEC, tmp_path / "run")
     strategies = {
-        "targeted": Augmenter(selector="hardest", budget="1x"),
+        "targeted": Augmenter(selector="hardest", generator="gaussian_copula", budget="1x"),
         "plain": Augmenter(generator="random_oversampling", budget=0.3),
     }
     evaluated = evaluate_augmentation("breast_cancer", strategies=strategies, seeds=2, train_size=150)
@@ -46,11 +52,27 @@ def test_the_commands_evaluate_and_run_agree(tmp_path, capsys) -> None:
     spec = tmp_path / "spec.toml"
     spec.write_text(
         '[experiment]\nname = "cli"\nseeds = 2\n[[datasets]]\nname = "breast_cancer"\ntrain_size = 150\n'
-        '[[strategies]]\nname = "hardest+gaussian_copula"\nselector = "hardest"\nbudget = "1x"\n'
+        '[[strategies]]\nname = "hardest+gaussian_copula"\nselector = "hardest"\ngenerator = "gaussian_copula"\n'
+        'budget = "1x"\n'
     )
     assert main(["run", str(spec), "--out", str(tmp_path / "run")]) == 0
     args = ["evaluate", "breast_cancer", "--train-size", "150", "--selector", "hardest", "--fraction", "0.2"]
-    assert main([*args, "--budget", "1x", "--seeds", "2", "--out", str(tmp_path / "e.json")]) == 0
+    assert (
+        main(
+            [
+                *args,
+                "--generator",
+                "gaussian_copula",
+                "--budget",
+                "1x",
+                "--seeds",
+                "2",
+                "--out",
+                str(tmp_path / "e.json"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     ran = pd.read_parquet(tmp_path / "run" / "results.parquet")
     evaluated = pd.DataFrame(json.loads((tmp_path / "e.json").read_text())["scores"])
@@ -80,7 +102,7 @@ def test_names_and_spelling_do_not_change_the_numbers() -> None:
         budget="1x",
         fit_on="selected",
     )
-    short = Augmenter(selector="hardest", budget="1x")
+    short = Augmenter(selector="hardest", generator="gaussian_copula", budget="1x")
     result = evaluate_augmentation("breast_cancer", strategies={"a": spelled, "b": short}, seeds=2, train_size=120)
     wide = result.scores.pivot_table(index=["seed", "metric"], columns="strategy", values="value")
     pd.testing.assert_series_equal(wide["a"], wide["b"], check_names=False)
@@ -88,17 +110,24 @@ def test_names_and_spelling_do_not_change_the_numbers() -> None:
 
 def test_strategy_description_is_canonical() -> None:
     plain = Strategy(name="x")
-    assert plain.describe() == {"selector": "all", "generator": "gaussian_copula"}  # all rows: no hardness
+    assert plain.describe()["generator"] == "auto" and "selector" not in plain.describe()  # auto chooses
+    copula = Strategy(name="c", params={"generator": "gaussian_copula"})
+    assert copula.describe() == {"selector": "all", "generator": "gaussian_copula"}  # all rows: no hardness
     targeted = Strategy.from_augmenter("y", Augmenter(selector=TopFraction(fraction=0.3), generator="smote"))
     assert targeted.describe() == {
         "hardness": "knn_shapley",
         "selector": {"name": "hardest", "params": {"fraction": 0.3}},
         "generator": "smote",
     }
-    assert Strategy(name="z", fit_on="all", random_state=4).describe()["fit_on"] == "all"
+    assert Strategy(name="z", params={"generator": "arf", "fit_on": "all"}).describe()["fit_on"] == "all"
     # spec tables and Augmenters meet in the same description
     from_spec = load_spec(SPEC).strategies[0]
-    assert from_spec.describe() == Strategy.from_augmenter("t", Augmenter(selector="hardest", budget="1x")).describe()
+    assert (
+        from_spec.describe()
+        == Strategy.from_augmenter(
+            "t", Augmenter(selector="hardest", generator="gaussian_copula", budget="1x")
+        ).describe()
+    )
 
 
 def test_precomputed_hardness_cannot_be_evaluated_over_splits() -> None:
@@ -108,7 +137,9 @@ def test_precomputed_hardness_cannot_be_evaluated_over_splits() -> None:
     frame = ds.schema.prepare(ds.table)
     scores = KNNShapley().fit(frame.drop(columns=["diagnosis"]), frame["diagnosis"]).result_
     with pytest.raises(ParameterError, match="scores every split anew"):
-        evaluate_augmentation(ds, strategies=Augmenter(hardness=scores, selector="hardest"), seeds=1)
+        evaluate_augmentation(
+            ds, strategies=Augmenter(hardness=scores, selector="hardest", generator="gaussian_copula"), seeds=1
+        )
 
 
 def test_where_the_data_lies_changes_no_number(tmp_path, monkeypatch) -> None:

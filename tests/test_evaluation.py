@@ -75,7 +75,11 @@ def test_xgboost_model_on_prepared_frames() -> None:
     pytest.importorskip("xgboost")
     ds = load_breast_cancer()
     result = evaluate_augmentation(
-        ds, strategies=Augmenter(budget="1x"), seeds=1, model="xgboost", model_params={"n_estimators": 20}
+        ds,
+        strategies=Augmenter(generator="gaussian_copula", budget="1x"),
+        seeds=1,
+        model="xgboost",
+        model_params={"n_estimators": 20},
     )
     assert result.comparison.query("metric == 'roc_auc'")["baseline_mean"].iloc[0] > 0.9
 

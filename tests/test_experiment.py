@@ -21,6 +21,7 @@ SPEC = {
             "name": "hard+copula",
             "selector": "hardest",
             "selector_params": {"fraction": 0.2},
+            "generator": "gaussian_copula",
             "budget": ["1x", 0.3, 0.6],
             "compare_to": "all+dup",
         },
@@ -57,7 +58,7 @@ def test_spec_lists_every_problem_at_once() -> None:
         "unknown generator 'gan'",
         "has no parameter 'fractoin'",
         "compare_to: 'y' is not the name of another strategy",
-        "'everything' is not 'selected' or 'all'",
+        "'fit_on' parameter of Augmenter must be one of 'selected', 'all'. Got 'everything'",
         "unknown key 'budjet'. Did you mean 'budget'?",
         "'fraction' parameter of TopFraction must be a float in the range (0, 1]. Got 2.0",
         "strategies[3].budget: Unknown budget 'lots'",
@@ -80,7 +81,8 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path) -> None:
     spec_path = tmp_path / "spec.toml"
     spec_path.write_text(
         '[experiment]\nname = "k"\nseeds = 4\n[[datasets]]\nname = "breast_cancer"\ntrain_size = [150]\n'
-        '[[strategies]]\nname = "hard+copula"\nselector = "hardest"\nbudget = ["1x", 0.3, 0.5]\n'
+        '[[strategies]]\nname = "hard+copula"\nselector = "hardest"\ngenerator = "gaussian_copula"\n'
+        'budget = ["1x", 0.3, 0.5]\n'
     )
     folder = tmp_path / "killed"
     proc = subprocess.Popen(

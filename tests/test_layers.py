@@ -1,8 +1,10 @@
 """The package's layers, enforced: a stage never imports a later one, not even inside a function,
 and never reaches into another stage's private modules or names.
 
-The pipeline order is data < hardness < selection < generators < augment < evaluation <
-experiment < report < cli; ``testing`` (the public contract checks) sits on top. The private
+The pipeline order is data < hardness < selection < generators < evaluation < augment <
+experiment < report < cli; ``testing`` (the public contract checks) sits on top. Evaluation
+(models, metrics, statistics, fidelity, privacy) comes before augment because augmentation
+judges its own rows: curation, teacher labels and ``auto``'s inner evaluation use it. The private
 modules at the package root (``tabaugment._io``, ``_params``, ``_neighbors``...) are the
 shared foundation below every stage and import no stage themselves. The package's own
 ``__init__`` only names things lazily and is exempt.
@@ -22,8 +24,8 @@ STAGES = [
     "hardness",
     "selection",
     "generators",
-    "augment",
     "evaluation",
+    "augment",
     "experiment",
     "report",
     "cli",
@@ -111,3 +113,5 @@ def test_the_check_catches_an_import_against_the_order(tmp_path: Path, monkeypat
     assert any("private module" in p for p in _violations(ROOT / "evaluation" / "__probe__.py"))
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "from tabaugment import Augmenter\n")
     assert any("augment comes after data" in p for p in _violations(ROOT / "data" / "__probe__.py"))
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: "import tabaugment.augment\n")
+    assert any("augment comes after evaluation" in p for p in _violations(ROOT / "evaluation" / "__probe__.py"))

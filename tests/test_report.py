@@ -22,7 +22,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def report_path(tmp_path_factory) -> Path:
     report = build_report(
         load_breast_cancer(),
-        strategy=Augmenter(selector="hardest_per_class"),
+        strategy=Augmenter(selector="hardest_per_class", generator="gaussian_copula"),
         strategy_name="targeted",
         seeds=2,
         user_rules={"positive_radius": "`mean radius` > 0"},

@@ -56,7 +56,9 @@ def test_denoised_sets_aside_the_hardest_tail_of_each_class() -> None:
 
 def test_drop_noise_removes_the_suspected_rows_from_training() -> None:
     table = load_breast_cancer().table.sample(200, random_state=0)
-    aug = Augmenter(selector=HardestDenoised(noise=0.05, drop_noise=True), budget=20, random_state=0)
+    aug = Augmenter(
+        selector=HardestDenoised(noise=0.05, drop_noise=True), generator="gaussian_copula", budget=20, random_state=0
+    )
     result = aug.fit_augment(table, "diagnosis")
     assert len(result.dropped) == len(aug.selector_.noise_positions_) > 0
     assert len(result.table) == len(table) - len(result.dropped) + 20
@@ -104,7 +106,7 @@ def test_fit_on_all_samples_from_the_selected_region_only() -> None:
 
 def test_fit_on_all_conditions_a_copula_on_the_region() -> None:
     table = load_breast_cancer().table.reset_index(drop=True)
-    common = {"selector": "hardest_per_class", "budget": 300, "random_state": 0}
+    common = {"selector": "hardest_per_class", "generator": "gaussian_copula", "budget": 300, "random_state": 0}
     on_all = Augmenter(fit_on="all", **common).fit_augment(table, "diagnosis")
     # the synthetic rows resemble the selected rows more than the whole table does
     feature = "mean_radius" if "mean_radius" in table else table.columns[0]
@@ -114,9 +116,11 @@ def test_fit_on_all_conditions_a_copula_on_the_region() -> None:
 
 def test_selectors_that_ignore_scores_skip_scoring() -> None:
     table = load_breast_cancer().table
-    result = Augmenter(selector="all", budget=10, random_state=0).fit_augment(table, "diagnosis")
+    result = Augmenter(generator="gaussian_copula", budget=10, random_state=0).fit_augment(table, "diagnosis")
     assert result.hardness.method == "not scored" and not result.hardness.scores.any()
-    scored = Augmenter(selector="hardest", budget=10, random_state=0).fit_augment(table, "diagnosis")
+    scored = Augmenter(selector="hardest", generator="gaussian_copula", budget=10, random_state=0).fit_augment(
+        table, "diagnosis"
+    )
     assert scored.hardness.method == "knn_shapley"
 
 

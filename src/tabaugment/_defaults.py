@@ -5,11 +5,13 @@ The :class:`~tabaugment.Augmenter`, the imbalanced-learn sampler, experiment spe
 read their defaults from here, so a strategy that leaves a choice open means the same thing
 everywhere.
 
-Why these values: across the committed targeting experiment
-(``benchmarks/results/targeting``), the Gaussian copula fitted on all training rows with 20%
-synthetic rows was the only strategy with a significant gain over no augmentation and no
-significant loss; no targeted selection beat it across datasets. Targeting is therefore one
-``selector=`` away, not the default.
+Why these values: no single strategy helps every table (``benchmarks/results/targeting``,
+``benchmarks/results/utility``), so the default generator is ``"auto"``: it tries
+:data:`AUTO_CANDIDATES` against no augmentation by repeated cross-validation on the training
+rows, with the corrected resampled t-test and Holm's correction, and adds rows only when a
+candidate is significantly better. When a generator is named, the rest of a strategy defaults
+to the one that did best across the targeting experiment: the Gaussian copula fitted on all
+training rows, 20% synthetic rows; targeting is one ``selector=`` away.
 """
 
 from __future__ import annotations
@@ -18,16 +20,50 @@ from __future__ import annotations
 HARDNESS = "knn_shapley"
 #: Which rows the generator is fitted on.
 SELECTOR = "all"
-#: Which generator writes the synthetic rows.
-GENERATOR = "gaussian_copula"
+#: Which generator writes the synthetic rows: "auto" chooses a strategy per table.
+GENERATOR = "auto"
+#: The generator a named strategy without one uses (and the copula candidates of auto).
+PLAIN_GENERATOR = "gaussian_copula"
 #: How many synthetic rows: a fraction of the training rows (see ``resolve_budget``).
 BUDGET = 0.2
 #: "selected": fit the generator on the selected rows; "all": on every row, sampling the region.
 FIT_ON = "selected"
 #: Budgets above this multiple of the training rows are refused.
 MAX_SYNTHETIC_RATIO = 10.0
-#: With a validity filter: sampling rounds allowed to replace rows that break a rule.
+#: With a validity filter or a curator: sampling rounds allowed to replace dropped rows.
 MAX_ROUNDS = 10
+#: With a curator: the pool drawn per requested row.
+OVERSAMPLE = 3.0
+#: The model that gives teacher labels.
+TEACHER_MODEL = "lightgbm_small"
+
+#: auto: repeated stratified k-fold on the training rows (folds, repeats).
+AUTO_SPLITS = 5
+AUTO_REPEATS = 2
+#: auto: the candidates tried against no augmentation (dicts of Augmenter parameters).
+#: - self-distillation: no generator; each real row also enters with the cross-fitted
+#:   teacher's soft label (the strongest alternative to synthetic rows on small tables);
+#: - the Gaussian copula on all rows, labelled softly by the teacher, at half weight;
+#: - adversarial random forests on all rows, curated by Data-IQ (the rows a model of the real
+#:   rows finds easy), labelled softly by the teacher, at half weight.
+AUTO_CANDIDATES: list[dict[str, object]] = [
+    {"name": "self_distillation", "generator": None, "teacher": "soft", "teach_real": True},
+    {
+        "name": "copula_teacher",
+        "generator": "gaussian_copula",
+        "budget": 1.0,
+        "teacher": "soft",
+        "synthetic_weight": 0.5,
+    },
+    {
+        "name": "arf_curated_teacher",
+        "generator": "arf",
+        "budget": 1.0,
+        "curate": "data_iq",
+        "teacher": "soft",
+        "synthetic_weight": 0.5,
+    },
+]
 
 #: Downstream model that judges the augmentation.
 MODEL = "lightgbm"

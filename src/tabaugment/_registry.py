@@ -1,8 +1,8 @@
 """Registries of components by kind: a name maps to "module:Class", imported on first use.
 
 Third-party packages add components through entry points in the groups
-``tabaugment.hardness``, ``tabaugment.selectors`` and ``tabaugment.generators``; they are
-read the first time a name is looked up, never at import.
+``tabaugment.hardness``, ``tabaugment.selectors``, ``tabaugment.generators`` and
+``tabaugment.curators``; they are read the first time a name is looked up, never at import.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tabaugment.exceptions import ParameterError
 
 __all__ = ["available", "get_class", "register", "registered_name", "resolve"]
 
-KINDS = ("hardness", "selectors", "generators")
+KINDS = ("hardness", "selectors", "generators", "curators")
 
 _BUILTIN: dict[str, dict[str, str]] = {
     "hardness": {
@@ -52,6 +52,10 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "tabular_gpt": "tabaugment.generators.neural._tabular_gpt:TabularGPT",
         "great": "tabaugment.generators.lm._great:GReaT",
         "harmonic": "tabaugment.generators.lm._harmonic:HARMONIC",
+    },
+    "curators": {
+        "data_iq": "tabaugment.augment._curation:DataIQCurator",
+        "knn_shapley": "tabaugment.augment._curation:KNNShapleyCurator",
     },
 }
 

@@ -1,10 +1,19 @@
-"""The Augmenter: score hardness, select rows, fit a generator on them, add synthetic rows."""
+"""The Augmenter: build a training set from real rows, with synthetic rows where they help.
+
+Explicit strategies run the pipeline: score hardness, select rows, fit a generator on them,
+draw synthetic rows (over-drawn and curated when ``curate`` is set), label them by a teacher
+model of the real rows (``teacher``) and weigh them (``synthetic_weight``). The default,
+``generator="auto"``, chooses among candidate strategies, always including no augmentation,
+by repeated cross-validation on the training rows with a corrected test (:mod:`._auto`), and
+adds rows only when a candidate is significantly better.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import logging
+import math
 import numbers
 import time
 from typing import Any, ClassVar
@@ -17,33 +26,52 @@ from tabaugment import _defaults
 from tabaugment._random import RandomState, derive_seed, spawn_seeds
 from tabaugment._registry import resolve
 from tabaugment.augment._budget import BUDGET, Budget, resolve_budget
+from tabaugment.augment._teacher import Teacher, label_rows
 from tabaugment.data.io import to_pandas
 from tabaugment.data.splits import check_not_test
-from tabaugment.exceptions import DataError, NotFittedError, SchemaError
+from tabaugment.exceptions import DataError, NotFittedError, ParameterError, SchemaError
 from tabaugment.generators.base import BaseGenerator
 from tabaugment.hardness.base import BaseHardness, HardnessResult
-from tabaugment.params import BOOL, NONE, RANDOM_STATE, Constraints, InstanceOf, Options, ParamsMixin, positive
+from tabaugment.params import (
+    BOOL,
+    NONE,
+    RANDOM_STATE,
+    Constraints,
+    InstanceOf,
+    Interval,
+    Options,
+    ParamsMixin,
+    positive,
+)
 from tabaugment.selection.base import BaseSelector
 
-__all__ = ["AugmentationResult", "Augmenter"]
+__all__ = ["AUTO", "AugmentationResult", "Augmenter"]
 
 logger = logging.getLogger(__name__)
+
+#: The ``generator`` value that chooses among candidate strategies.
+AUTO = "auto"
 
 
 @dataclasses.dataclass
 class AugmentationResult:
-    """Real rows plus synthetic rows, and how they were chosen.
+    """A training set: the real rows, rows a teacher added, synthetic rows, and how.
 
     Attributes
     ----------
-    table : the real rows (unchanged, in their order; less ``dropped``) followed by the
-        synthetic rows.
-    synthetic : the synthetic rows alone.
+    table : the real rows (unchanged, in their order; less ``dropped``), then the teacher's
+        copies of real rows (``teach_real``), then the synthetic rows.
+    synthetic : the synthetic rows alone, as they entered ``table``.
     is_synthetic : boolean mask over ``table``.
+    origin : per row of ``table``: ``"real"``, ``"teacher"`` (a real row's copy with a teacher
+        label) or ``"synthetic"``.
+    sample_weight : per row of ``table``, or None when every row weighs 1.
     selected : row ids (index labels) of the rows the generator was fitted on.
     hardness : the hardness scores of every training row.
     budget : synthetic rows per label.
     timings : seconds spent in hardness, selection, generator fit and sampling.
+    validity, curation : what the validity filter and the curator drew, kept and dropped.
+    choice : with ``generator="auto"``, the candidates' evidence and the choice made.
     """
 
     table: pd.DataFrame
@@ -56,6 +84,10 @@ class AugmentationResult:
     validity: dict[str, Any] | None = None
     dropped: pd.Index = dataclasses.field(default_factory=lambda: pd.Index([]))
     """Row ids of real rows removed as suspected label noise (selectors with ``drop_noise``)."""
+    sample_weight: np.ndarray | None = None
+    origin: np.ndarray | None = None
+    curation: dict[str, Any] | None = None
+    choice: Any = None
 
     def selection_frame(self) -> pd.DataFrame:
         """Hardness of every row with a ``selected`` flag (for reports and files)."""
@@ -65,57 +97,94 @@ class AugmentationResult:
 
 
 #: The constraints of the parameters the Augmenter and the sampler share.
-PIPELINE_CONSTRAINTS: dict[str, list[Any]] = {
+PIPELINE_CONSTRAINTS: Constraints = {
     "hardness": [InstanceOf(str, BaseHardness, HardnessResult, what="a hardness name, method or HardnessResult")],
     "selector": [InstanceOf(str, BaseSelector, what="a selector name or instance")],
-    "generator": [InstanceOf(str, BaseGenerator, what="a generator name or instance")],
+    "generator": [NONE, InstanceOf(str, BaseGenerator, what="a generator name or instance, 'auto' or None")],
     "budget": [BUDGET],
     "max_synthetic_ratio": [positive()],
     "random_state": RANDOM_STATE,
+    "curate": [NONE, InstanceOf(str, BaseEstimator, what="a curator name or instance")],
+    "oversample": [Interval(numbers.Real, 1, 100)],
+    "teacher": [NONE, Options(("hard", "soft"))],
+    "teacher_model": [InstanceOf(str, BaseEstimator, what="a model name or a scikit-learn classifier")],
+    "teach_real": [BOOL],
+    "synthetic_weight": [Interval(numbers.Real, 0, 1, closed="right")],
+    "weights": [Options(("sample_weight", "resample"))],
+    "candidates": [NONE, InstanceOf(list, tuple, what="a list of candidate strategies (dicts)")],
+    "model": [NONE, InstanceOf(str, dict, BaseEstimator, what="a model name, {'name', 'params'} or a classifier")],
+    "n_splits": [Interval(numbers.Integral, 2, None)],
+    "n_repeats": [positive(numbers.Integral)],
+    "alpha": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "metric": [InstanceOf(str, what="a metric name")],
 }
 
 
 class Augmenter(ParamsMixin, BaseEstimator):
-    """Targeted augmentation of a table: frame in, frame out.
+    """A training set with synthetic rows where they help: frame in, frame out.
 
     Parameters
     ----------
+    generator : ``"auto"`` (the default) chooses a strategy for this table (see below); a
+        generator name (``"gaussian_copula"``, ``"smote"``, ``"arf"``, ``"tvae"``...) or
+        instance runs that strategy; None adds no synthetic rows (with ``teach_real``: teacher
+        labels on the real rows only, i.e. self-distillation).
     hardness : a hardness method name (``"knn_shapley"``, ``"random"``) or instance, or the
         :class:`~tabaugment.hardness.HardnessResult` of an earlier scoring of the same rows
-        (score once, then try several selectors or generators).
+        (score once, then try several selectors or generators). Only used by selectors that
+        look at hardness.
     selector : a selector name (``"all"``, ``"hardest"``, ``"hardest_per_class"``,
         ``"ambiguous"``, ``"hardest_denoised"``, ``"hard_neighbourhood"``, ``"hard_mix"``,
         ``"minority"``, ``"hardest_minority"``, ``"threshold"``, ``"random"``) or instance.
-        The default, all rows with a Gaussian copula and 20% synthetic rows, is the strategy
-        that did best across five datasets in ``benchmarks/results/targeting`` (the only one
-        with a significant gain over no augmentation and no significant loss); no targeted
-        selection beat it across datasets there, so targeting is opt-in: try candidates on
-        your data with :func:`tabaugment.experiment.recommend`.
-    generator : a generator name (``"gaussian_copula"``, ``"smote"``, ``"random_oversampling"``)
-        or instance.
     budget : synthetic rows (see :func:`~tabaugment.augment.resolve_budget`): ``0.2`` = 20%
         of the training rows (the default), ``"1x"`` = one new row per selected row.
     max_synthetic_ratio : refuse budgets larger than this multiple of the training rows.
-    random_state : one seed; hardness, selector, generator and sampling get independent streams.
+    curate : a curator name (``"data_iq"``, ``"knn_shapley"``) or instance: draw
+        ``oversample`` times the budget and keep the rows a model of the real rows finds easy
+        (Data-IQ) or that have positive KNN-Shapley value among the real rows, best first
+        (``curation_`` says how many were drawn and kept).
+    oversample : with ``curate``, the pool drawn per requested row.
+    teacher : None, ``"hard"`` (a model of the real rows relabels the synthetic rows) or
+        ``"soft"`` (each synthetic row enters once per class, weighted by the teacher's
+        probability of that class).
+    teacher_model : the teacher, a model name of :func:`~tabaugment.evaluation.make_model` or a
+        classifier (default ``"lightgbm_small"``).
+    teach_real : also add a copy of every real row labelled by the cross-fitted teacher (each
+        row's label from a model that did not see it); the real rows themselves stay as they are.
+    synthetic_weight : the sample weight of a synthetic row (1 = as much as a real row).
+    weights : ``"sample_weight"`` (rows carry weights, ``AugmentationResult.sample_weight``;
+        for models that take them) or ``"resample"`` (weights realised by sampling: a soft
+        label becomes one label drawn from the teacher's probabilities, a weight w < 1 keeps a
+        synthetic row with probability w; every row then weighs 1).
+    candidates : with ``generator="auto"``: the strategies to choose from, as dicts of these
+        parameters plus ``"name"`` (components may come as ``"generator": "arf"`` with
+        ``"generator_params": {...}``); None = :data:`tabaugment._defaults.AUTO_CANDIDATES`.
+        No augmentation is always a candidate.
+    model : with ``generator="auto"``: the downstream model the candidates are judged with (a
+        name or a classifier; None = LightGBM). Choose the model you will train.
+    n_splits, n_repeats : with ``generator="auto"``: the repeated stratified k-fold
+        cross-validation on the training rows.
+    alpha : with ``generator="auto"``: a candidate is used only if it beats no augmentation
+        with a Holm-corrected p-value below ``alpha`` (corrected resampled t-test).
+    metric : with ``generator="auto"``: the metric it compares (``"roc_auc"``, ``"log_loss"``...).
+    random_state : one seed; every component and stream gets an independent seed from it.
     progress : show progress bars.
     filter_invalid : drop synthetic rows that break a validity rule learned from the
         training rows (see :class:`~tabaugment.data.Constraints`) or one of
         ``rules``, and draw again to fill the budget (at most ``max_rounds`` rounds; any
         shortfall is reported in ``validity_``, never hidden).
-    rules : user validity rules, pandas query strings that a valid row satisfies; used when
-        ``filter_invalid`` is on.
-    max_rounds : sampling rounds allowed to replace dropped rows.
+    rules : user validity rules that a valid row satisfies; used when ``filter_invalid`` is on.
+    max_rounds : sampling rounds allowed to replace rows the filter or the curator dropped.
     fit_on : ``"selected"`` fits the generator on the selected rows only (the targeted
         augmentation paper's recipe). ``"all"`` fits it on every training row with the
         region (selected or not) joined to the label, and samples conditioned on
-        (label, selected): the generator learns from all rows, which keeps deep generators
-        from collapsing on a few hundred rows, and still writes rows of the hard region.
+        (label, selected).
 
     Examples
     --------
     >>> from tabaugment import Augmenter, load_dataset
     >>> ds = load_dataset("breast_cancer")
-    >>> result = Augmenter(random_state=0).fit_augment(ds.table, target="diagnosis")
+    >>> result = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(ds.table, target="diagnosis")
     >>> int(result.is_synthetic.sum()) > 0
     True
     """
@@ -132,11 +201,24 @@ class Augmenter(ParamsMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        generator: Any = _defaults.GENERATOR,
         hardness: Any = _defaults.HARDNESS,
         selector: Any = _defaults.SELECTOR,
-        generator: Any = _defaults.GENERATOR,
         budget: Budget = _defaults.BUDGET,
         max_synthetic_ratio: float = _defaults.MAX_SYNTHETIC_RATIO,
+        curate: Any = None,
+        oversample: float = _defaults.OVERSAMPLE,
+        teacher: str | None = None,
+        teacher_model: Any = _defaults.TEACHER_MODEL,
+        teach_real: bool = False,
+        synthetic_weight: float = 1.0,
+        weights: str = "sample_weight",
+        candidates: list[dict[str, Any]] | None = None,
+        model: Any = None,
+        n_splits: int = _defaults.AUTO_SPLITS,
+        n_repeats: int = _defaults.AUTO_REPEATS,
+        alpha: float = _defaults.ALPHA,
+        metric: str = _defaults.METRIC,
         random_state: RandomState = None,
         progress: bool = False,
         filter_invalid: bool = False,
@@ -144,11 +226,24 @@ class Augmenter(ParamsMixin, BaseEstimator):
         max_rounds: int = _defaults.MAX_ROUNDS,
         fit_on: str = _defaults.FIT_ON,
     ) -> None:
+        self.generator = generator
         self.hardness = hardness
         self.selector = selector
-        self.generator = generator
         self.budget = budget
         self.max_synthetic_ratio = max_synthetic_ratio
+        self.curate = curate
+        self.oversample = oversample
+        self.teacher = teacher
+        self.teacher_model = teacher_model
+        self.teach_real = teach_real
+        self.synthetic_weight = synthetic_weight
+        self.weights = weights
+        self.candidates = candidates
+        self.model = model
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.alpha = alpha
+        self.metric = metric
         self.random_state = random_state
         self.progress = progress
         self.filter_invalid = filter_invalid
@@ -156,31 +251,102 @@ class Augmenter(ParamsMixin, BaseEstimator):
         self.max_rounds = max_rounds
         self.fit_on = fit_on
 
-    # ------------------------------------------------------------------ API
+    def _check_params(self) -> None:
+        if self.is_auto:
+            defaults = Augmenter().get_params(deep=False)
+            pipeline = [k for k in ("hardness", "selector", "budget", "curate", "teacher", "teach_real", "fit_on")]
+            pipeline += ["synthetic_weight", "filter_invalid", "rules", "oversample", "teacher_model"]
+            changed = [k for k in pipeline if not _same(getattr(self, k), defaults[k])]
+            if changed:
+                shown = ", ".join(f"{k}={_short(getattr(self, k))}" for k in changed)
+                raise ParameterError(
+                    f"{shown} has no effect with generator='auto', which chooses among its candidates; name a "
+                    "generator to run that strategy, or give candidates."
+                )
+        if isinstance(self.generator, str) and self.generator != AUTO:
+            from tabaugment._registry import get_class
+
+            get_class("generators", self.generator)  # an unknown name fails here, with suggestions
+        if self.teach_real and self.teacher is None:
+            raise ParameterError("teach_real=True needs a teacher: set teacher='soft' (or 'hard').")
+        if self.generator is None and not self.teach_real:
+            raise ParameterError(
+                "generator=None adds no rows; give a generator, 'auto', or teach_real=True with a teacher."
+            )
+
+    @property
+    def is_auto(self) -> bool:
+        """Whether this Augmenter chooses its strategy (``generator="auto"``)."""
+        return isinstance(self.generator, str) and self.generator == AUTO
+
+    # ------------------------------------------------------------------ fit
     def fit(self, table: Any, target: str, *, validation: Any = None) -> Augmenter:
-        """Score ``table``'s rows, select, fit the generator and plan the budget.
+        """Prepare the augmentation of ``table`` (a frame with the label column ``target``).
 
         ``validation`` (optional) is a table of real rows with the same columns that serves as
-        the hardness reference (e.g. KNN-Shapley's validation set); never the test rows.
+        the hardness and curation reference (e.g. KNN-Shapley's validation set); never the
+        test rows.
         """
         self._validate_params()
         check_not_test(table, "Augmenter.fit")
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         _check_target(frame, target)
-        seeds = spawn_seeds(derive_seed(self.random_state), ["hardness", "selector", "generator", "sample"])
-        timings: dict[str, float] = {}
-        X, y = frame.drop(columns=[target]), frame[target].to_numpy()
-        X_val = y_val = None
+        vframe = None
         if validation is not None:
             vframe = to_pandas(validation) if not isinstance(validation, pd.DataFrame) else validation
             _check_target(vframe, target, min_classes=1)
+        self.target_ = target
+        self.columns_ = list(frame.columns)
+        self._y = frame[target].to_numpy()
+        self._empty = frame.iloc[:0].copy()
+        self.choice_: Any = None
+        if self.is_auto:
+            return self._fit_auto(frame, target, vframe)
+        self._fit_strategy(frame, target, vframe)
+        return self
+
+    def _fit_auto(self, frame: pd.DataFrame, target: str, vframe: pd.DataFrame | None) -> Augmenter:
+        from tabaugment.augment._auto import augmenter_from_dict, choose
+
+        seeds = spawn_seeds(derive_seed(self.random_state), ["auto", "chosen"])
+        t0 = time.perf_counter()
+        self.choice_ = choose(
+            frame,
+            target,
+            candidates=self.candidates,
+            model=self.model,
+            n_splits=self.n_splits,
+            n_repeats=self.n_repeats,
+            alpha=self.alpha,
+            metric=self.metric,
+            random_state=seeds["auto"],
+            progress=self.progress,
+        )
+        self.delegate_: Any = None
+        if self.choice_.params is not None:
+            chosen = augmenter_from_dict({**self.choice_.params, "weights": self.weights})
+            chosen.set_params(random_state=seeds["chosen"], progress=self.progress)
+            self.delegate_ = chosen.fit(frame, target, validation=vframe)
+        self.timings_ = {"auto_s": time.perf_counter() - t0}
+        logger.info("auto: %s", self.choice_.reason)
+        return self
+
+    def _fit_strategy(self, frame: pd.DataFrame, target: str, vframe: pd.DataFrame | None) -> None:
+        names = ["hardness", "selector", "generator", "sample", "teacher", "curator", "weights"]
+        seeds = spawn_seeds(derive_seed(self.random_state), names)
+        timings: dict[str, float] = {}
+        X, y = frame.drop(columns=[target]), frame[target].to_numpy()
+        X_val = y_val = None
+        if vframe is not None:
             X_val, y_val = vframe[X.columns], vframe[target].to_numpy()
 
         selector = _with_seed(resolve("selectors", self.selector), seeds["selector"], self.progress)
         t0 = time.perf_counter()
-        if not getattr(selector, "uses_scores", True) and not isinstance(self.hardness, HardnessResult):
-            # the selector ignores hardness (all rows, the minority class): do not spend time scoring
+        if self.generator is None or (
+            not getattr(selector, "uses_scores", True) and not isinstance(self.hardness, HardnessResult)
+        ):
+            # no generator, or a selector that ignores hardness: do not spend time scoring
             hardness, result = None, HardnessResult(np.zeros(len(frame)), frame.index, "not scored")
         elif isinstance(self.hardness, HardnessResult):
             hardness, result = None, self.hardness
@@ -196,19 +362,40 @@ class Augmenter(ParamsMixin, BaseEstimator):
         timings["hardness_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        positions = selector.select(result, y, X)
+        positions = selector.select(result, y, X) if self.generator is not None else np.arange(len(frame))
         timings["selection_s"] = time.perf_counter() - t0
-        plan = resolve_budget(self.budget, y, positions, max_synthetic_ratio=self.max_synthetic_ratio)
+        if self.generator is None:
+            plan = {label: 0 for label in pd.unique(pd.Series(y))}
+        else:
+            plan = resolve_budget(self.budget, y, positions, max_synthetic_ratio=self.max_synthetic_ratio)
 
         t0 = time.perf_counter()
-        generator = _with_seed(resolve("generators", self.generator), seeds["generator"], self.progress)
+        generator: Any = None
         self._conditions: dict[Any, Any] | None = None
-        if self.fit_on == "all":
-            region_frame, self._conditions = _region_frame(frame, target, positions)
-            generator.fit(region_frame, target=target)
-        else:
-            generator.fit(frame.iloc[positions], target=target)
+        if self.generator is not None:
+            generator = _with_seed(resolve("generators", self.generator), seeds["generator"], self.progress)
+            if self.fit_on == "all":
+                region_frame, self._conditions = _region_frame(frame, target, positions)
+                generator.fit(region_frame, target=target)
+            else:
+                generator.fit(frame.iloc[positions], target=target)
         timings["generator_fit_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        self.teacher_ = None
+        if self.teacher is not None:
+            # auto fits one teacher per fold and shares it among its candidates
+            prefit = self.__dict__.pop("_prefit_teacher", None)
+            if prefit is not None and (prefit.oof_proba_ is not None or not self.teach_real):
+                self.teacher_ = prefit
+            else:
+                teacher = Teacher(self.teacher_model, random_state=seeds["teacher"])
+                self.teacher_ = teacher.fit(X, y, cross_fit=self.teach_real)
+        self.curator_: Any = None
+        if self.curate is not None:
+            self.curator_ = _with_seed(resolve("curators", self.curate), seeds["curator"], False)
+            self.curator_.fit(X, y, X_val=X_val, y_val=y_val)
+        timings["teacher_curator_fit_s"] = time.perf_counter() - t0
 
         self.hardness_ = hardness
         self.hardness_result_ = result
@@ -217,59 +404,86 @@ class Augmenter(ParamsMixin, BaseEstimator):
         self.selected_ = frame.index[positions]
         self.generator_ = generator
         self.budget_ = plan
-        self._y = y
-        self.target_ = target
-        self.columns_ = list(frame.columns)
         self.timings_ = timings
         self._sample_seed = seeds["sample"]
+        self._weights_seed = seeds["weights"]
         self.constraints_ = None
         if self.filter_invalid or self.rules:
             from tabaugment.data import Constraints
 
             self.constraints_ = Constraints.learn(frame, user_rules=self.rules)
         self.validity_: dict[str, Any] | None = None
+        self.curation_: dict[str, Any] | None = None
         logger.info(
             "selected %d of %d rows; budget %s", len(positions), len(frame), {str(k): v for k, v in plan.items()}
         )
-        return self
+
+    # ------------------------------------------------------------------ sample
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "target_"):
+            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
 
     def sample(self, *, random_state: RandomState = None) -> pd.DataFrame:
-        """The synthetic rows of the planned budget (class by class, conditioned exactly).
+        """The synthetic rows of the planned budget (class by class, conditioned exactly),
+        curated when ``curate`` is set, with the labels they were generated for.
 
         With ``filter_invalid``, rows that break a rule are dropped and replaced by new
         draws, for at most ``max_rounds`` rounds; ``validity_`` then says how many rows each
-        rule dropped and whether any class fell short. ``shortfall_`` always says how many rows
-        of each class are missing (a generator with a sampling budget may stop early).
+        rule dropped. With ``curate``, ``oversample`` times the rows still needed are drawn and
+        the curator's best accepted rows kept; ``curation_`` says how many. ``shortfall_``
+        always says how many rows of each class are missing.
         """
-        if not hasattr(self, "generator_"):
-            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
+        self._check_fitted()
+        if self.is_auto:
+            if self.delegate_ is None:
+                self.shortfall_: dict[str, int] = {}
+                return self._empty_rows()
+            return self.delegate_.sample(random_state=random_state)
+        if self.generator_ is None:
+            self.shortfall_ = {}
+            return self._empty_rows()
         seed = self._sample_seed if random_state is None else derive_seed(random_state)
         rng = np.random.default_rng(seed)
+        filtering = self.constraints_ is not None and self.filter_invalid
+        curating = self.curator_ is not None
         parts = []
         dropped: dict[str, int] = {}
         drawn = kept = 0
+        cur = {"drawn": 0, "accepted": 0, "kept": 0}
         shortfall: dict[str, int] = {}
         for label, n in self.budget_.items():
             if n <= 0:
                 continue
-            if self.constraints_ is None or not self.filter_invalid:
+            if not filtering and not curating:
                 parts.append(self._draw(label, n, rng))
                 if len(parts[-1]) < n:  # a generator with a sampling budget (the LM generators) fell short
                     shortfall[str(label)] = n - len(parts[-1])
                 continue
             got: list[pd.DataFrame] = []
             need, rate = n, 1.0
+            pool = float(self.oversample) if curating else 1.0
             for _ in range(max(1, int(self.max_rounds))):
-                k = int(min(20 * need, np.ceil(need / max(rate, 0.05))))
+                k = int(min(20 * pool * need, math.ceil(pool * need / max(rate, 0.05))))
                 rows = self._draw(label, k, rng)
-                check = self.constraints_.check(rows)
-                for rule, count in zip(check.rules["rule"], check.rules["violations"]):
-                    if count:
-                        dropped[rule] = dropped.get(rule, 0) + int(count)
-                good = rows.loc[check.valid]
-                drawn += len(rows)
-                rate = max(len(good) / len(rows), 1e-3)
-                got.append(good.iloc[:need])
+                accepted = rows
+                if filtering:
+                    assert self.constraints_ is not None
+                    check = self.constraints_.check(rows)
+                    for rule, count in zip(check.rules["rule"], check.rules["violations"]):
+                        if count:
+                            dropped[rule] = dropped.get(rule, 0) + int(count)
+                    accepted = rows.loc[check.valid]
+                    drawn += len(rows)
+                if curating and len(accepted):
+                    keep, rank = self.curator_.score(accepted.drop(columns=[self.target_]), accepted[self.target_])
+                    cur["drawn"] += len(rows)
+                    cur["accepted"] += int(keep.sum())
+                    order = np.argsort(-rank[keep], kind="stable")
+                    accepted = accepted.loc[keep].iloc[order]
+                elif curating:
+                    cur["drawn"] += len(rows)
+                rate = max(len(accepted) / max(len(rows), 1) / pool, 1e-3)
+                got.append(accepted.iloc[:need])
                 need -= len(got[-1])
                 if need == 0:
                     break
@@ -277,8 +491,9 @@ class Augmenter(ParamsMixin, BaseEstimator):
                 shortfall[str(label)] = need
             part = pd.concat(got, ignore_index=True)
             kept += len(part)
+            cur["kept"] += len(part)
             parts.append(part)
-        if self.constraints_ is not None and self.filter_invalid:
+        if filtering:
             self.validity_ = {
                 "drawn": drawn,
                 "kept": kept,
@@ -286,18 +501,18 @@ class Augmenter(ParamsMixin, BaseEstimator):
                 "dropped_by_rule": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
                 "shortfall": shortfall,
             }
-            if shortfall:
-                logger.warning(
-                    "after %d rounds, %s rows of the budget could not be filled with valid rows",
-                    self.max_rounds,
-                    shortfall,
-                )
+        if curating:
+            self.curation_ = {**cur, "curator": getattr(self.curator_, "name", type(self.curator_).__name__)}
+            self.curation_["shortfall"] = shortfall
+        if shortfall:
+            logger.warning("the budget could not be filled: short by %s rows", shortfall)
         self.shortfall_ = shortfall
-        if shortfall and self.validity_ is None:
-            logger.warning("the generator fell short of the budget by %s rows", shortfall)
         if not parts:
             return self.generator_.sample(0)[self.columns_]
         return pd.concat(parts, ignore_index=True)[self.columns_]
+
+    def _empty_rows(self) -> pd.DataFrame:
+        return self._empty.reset_index(drop=True)
 
     def _draw(self, label: Any, n: int, rng: np.random.Generator) -> pd.DataFrame:
         if self._conditions is None:
@@ -308,48 +523,138 @@ class Augmenter(ParamsMixin, BaseEstimator):
 
     def plan_budget(self, budget: Budget) -> Augmenter:
         """Change the synthetic budget of a fitted augmenter without refitting anything (for
-        curves of utility against the number of synthetic rows)."""
-        if not hasattr(self, "generator_"):
-            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
-        self.budget_ = resolve_budget(
-            budget, self._y, self.selected_positions_, max_synthetic_ratio=self.max_synthetic_ratio
-        )
+        curves of utility against the number of synthetic rows). With ``generator="auto"`` it
+        applies to the chosen strategy (no augmentation stays none)."""
+        self._check_fitted()
+        if self.is_auto:
+            if self.delegate_ is not None:
+                self.delegate_.plan_budget(budget)
+            return self
+        if self.generator_ is not None:
+            self.budget_ = resolve_budget(
+                budget, self._y, self.selected_positions_, max_synthetic_ratio=self.max_synthetic_ratio
+            )
         return self
 
+    # ------------------------------------------------------------------ augment
     def augment(self, table: Any, *, random_state: RandomState = None) -> AugmentationResult:
-        """Real rows of the fitted ``table`` plus a sample of the planned budget."""
-        if not hasattr(self, "generator_"):
-            raise NotFittedError("This Augmenter is not fitted yet; call fit first.")
+        """The fitted ``table``'s real rows plus the rows the strategy adds."""
+        self._check_fitted()
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         if len(frame) != len(self._y):
             raise DataError(f"augment needs the {len(self._y)} rows the Augmenter was fitted on; got {len(frame)}.")
+        if self.is_auto:
+            return self._augment_auto(frame, random_state)
         t0 = time.perf_counter()
         synthetic = self.sample(random_state=random_state)
         self.timings_["sample_s"] = time.perf_counter() - t0
         synthetic = _match_dtypes(synthetic, frame)
         dropped = frame.index[:0]
+        real = frame
         if getattr(self.selector_, "drop_noise", False):
             dropped = frame.index[self.selector_.noise_positions_]
-            frame = frame.drop(index=dropped)
-        combined = pd.concat([frame, synthetic], ignore_index=True)
-        mask = np.r_[np.zeros(len(frame), dtype=bool), np.ones(len(synthetic), dtype=bool)]
+            real = frame.drop(index=dropped)
+        rng = np.random.default_rng(self._weights_seed if random_state is None else derive_seed(random_state) + 1)
+        resample = self.weights == "resample"
+        parts, weights, origin = [real], [np.ones(len(real))], [np.full(len(real), "real", dtype=object)]
+        if self.teach_real and self.teacher_ is not None and self.teacher_.oof_proba_ is not None:
+            keep = ~frame.index.isin(dropped)
+            copies, w = label_rows(
+                real,
+                self.target_,
+                self.teacher_.oof_proba_[keep],
+                self.teacher_.classes_,
+                kind=str(self.teacher),
+                weight=1.0,
+                resample=resample,
+                rng=rng,
+            )
+            parts.append(_match_dtypes(copies, frame))
+            weights.append(w)
+            origin.append(np.full(len(copies), "teacher", dtype=object))
+        synthetic, w_syn = self._label_and_weigh(synthetic, frame, rng, resample)
+        parts.append(synthetic)
+        weights.append(w_syn)
+        origin.append(np.full(len(synthetic), "synthetic", dtype=object))
+        combined = pd.concat(parts, ignore_index=True)
+        all_weights = np.concatenate(weights)
+        kinds = np.concatenate(origin)
         return AugmentationResult(
             table=combined,
             synthetic=synthetic,
-            is_synthetic=mask,
+            is_synthetic=kinds == "synthetic",
             selected=self.selected_,
             hardness=self.hardness_result_,
             budget=dict(self.budget_),
             timings=dict(self.timings_),
             validity=self.validity_,
             dropped=dropped,
+            sample_weight=None if np.all(all_weights == 1.0) else all_weights,
+            origin=kinds,
+            curation=self.curation_,
+        )
+
+    def _label_and_weigh(
+        self, synthetic: pd.DataFrame, frame: pd.DataFrame, rng: np.random.Generator, resample: bool
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Synthetic rows with the teacher's labels and their weights (or, resampling, a subset)."""
+        w = float(self.synthetic_weight)
+        if self.teacher_ is not None and len(synthetic):
+            proba = self.teacher_.predict_proba(synthetic.drop(columns=[self.target_]))
+            synthetic, weights = label_rows(
+                synthetic,
+                self.target_,
+                proba,
+                self.teacher_.classes_,
+                kind=str(self.teacher),
+                weight=1.0 if resample else w,
+                resample=resample,
+                rng=rng,
+            )
+            synthetic = _match_dtypes(synthetic, frame)
+        else:
+            weights = np.full(len(synthetic), 1.0 if resample else w)
+        if resample and w < 1.0 and len(synthetic):
+            keep = rng.random(len(synthetic)) < w
+            synthetic, weights = synthetic.loc[keep].reset_index(drop=True), weights[keep]
+        return synthetic, weights
+
+    def _augment_auto(self, frame: pd.DataFrame, random_state: RandomState) -> AugmentationResult:
+        if self.delegate_ is not None:
+            result = self.delegate_.augment(frame, random_state=random_state)
+            result.choice = self.choice_
+            result.timings = {**self.timings_, **result.timings}
+            return result
+        empty = self._empty_rows()
+        return AugmentationResult(
+            table=frame.reset_index(drop=True),
+            synthetic=empty,
+            is_synthetic=np.zeros(len(frame), dtype=bool),
+            selected=frame.index[:0],
+            hardness=HardnessResult(np.zeros(len(frame)), frame.index, "not scored"),
+            budget={label: 0 for label in pd.unique(pd.Series(self._y))},
+            timings=dict(self.timings_),
+            origin=np.full(len(frame), "real", dtype=object),
+            choice=self.choice_,
         )
 
     def fit_augment(self, table: Any, target: str, *, validation: Any = None) -> AugmentationResult:
-        """Fit, sample the budget, and return real + synthetic rows."""
+        """Fit, sample the budget, and return the training set."""
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         self.fit(frame, target, validation=validation)
         return self.augment(frame)
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, (str, int, float, bool, dict, list, tuple)) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _with_seed(component: Any, seed: int, progress: bool) -> Any:
@@ -399,7 +704,7 @@ def _match_dtypes(synthetic: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
     """Cast synthetic columns to the real table's dtypes so concatenation keeps them."""
     out = synthetic.copy()
     for col in real.columns:
-        if out[col].dtype != real[col].dtype:
+        if col in out.columns and out[col].dtype != real[col].dtype:
             with contextlib.suppress(TypeError, ValueError):
                 out[col] = out[col].astype(real[col].dtype)
     return out

@@ -88,4 +88,5 @@ class LMOversampler(TargetedSampler):
             budget=self.budget,
             max_synthetic_ratio=self.max_synthetic_ratio,
             random_state=self.random_state,
+            weights="resample",
         )

@@ -31,10 +31,13 @@ _TARGET = "__tabaugment_target__"
 class TargetedSampler(ParamsMixin, BaseSampler):
     """Over-sample with a generator: hardness -> selection -> generator.
 
-    Parameters are those of :class:`~tabaugment.Augmenter`, with the same evidence-based
-    defaults (all rows, Gaussian copula, 20% synthetic rows; :mod:`tabaugment._defaults`);
-    pass ``selector="hardest"`` or another selector to target, ``selector="minority",
-    budget="balance"`` for classic minority oversampling. After ``fit_resample``,
+    Parameters are those of :class:`~tabaugment.Augmenter`, with the same defaults
+    (:mod:`tabaugment._defaults`): ``generator="auto"`` chooses a strategy for the rows it is
+    fitted on, or none, by cross-validation on them (set ``model`` to the classifier that
+    follows the sampler, so ``auto`` judges with it). Name a generator to run a strategy:
+    ``selector="minority", generator="smote", budget="balance"`` is classic oversampling. A
+    sampler returns rows without weights, so teacher soft labels and ``synthetic_weight`` are
+    realised by sampling (a drawn label; a row kept with probability w). After ``fit_resample``,
     ``sampling_strategy_`` holds the synthetic rows added per class (imbalanced-learn's
     meaning for over-samplers) and ``selected_`` the positions of the rows the generator was
     fitted on.
@@ -43,29 +46,55 @@ class TargetedSampler(ParamsMixin, BaseSampler):
     --------
     >>> from imblearn.pipeline import make_pipeline
     >>> from sklearn.linear_model import LogisticRegression
-    >>> pipe = make_pipeline(TargetedSampler(random_state=0), LogisticRegression())
+    >>> pipe = make_pipeline(TargetedSampler(model="logistic_regression", random_state=0), LogisticRegression())
     """
 
     _sampling_type = "over-sampling"
-    _parameter_constraints: ClassVar[Constraints] = {**PIPELINE_CONSTRAINTS, "fit_on": [Options(("selected", "all"))]}
+    _parameter_constraints: ClassVar[Constraints] = {
+        k: v for k, v in {**PIPELINE_CONSTRAINTS, "fit_on": [Options(("selected", "all"))]}.items() if k != "weights"
+    }
 
     def __init__(
         self,
         *,
+        generator: Any = _defaults.GENERATOR,
         hardness: Any = _defaults.HARDNESS,
         selector: Any = _defaults.SELECTOR,
-        generator: Any = _defaults.GENERATOR,
         budget: Budget = _defaults.BUDGET,
         fit_on: str = _defaults.FIT_ON,
         max_synthetic_ratio: float = _defaults.MAX_SYNTHETIC_RATIO,
+        curate: Any = None,
+        oversample: float = _defaults.OVERSAMPLE,
+        teacher: str | None = None,
+        teacher_model: Any = _defaults.TEACHER_MODEL,
+        teach_real: bool = False,
+        synthetic_weight: float = 1.0,
+        candidates: list[dict[str, Any]] | None = None,
+        model: Any = None,
+        n_splits: int = _defaults.AUTO_SPLITS,
+        n_repeats: int = _defaults.AUTO_REPEATS,
+        alpha: float = _defaults.ALPHA,
+        metric: str = _defaults.METRIC,
         random_state: RandomState = None,
     ) -> None:
+        self.generator = generator
         self.hardness = hardness
         self.selector = selector
-        self.generator = generator
         self.budget = budget
         self.fit_on = fit_on
         self.max_synthetic_ratio = max_synthetic_ratio
+        self.curate = curate
+        self.oversample = oversample
+        self.teacher = teacher
+        self.teacher_model = teacher_model
+        self.teach_real = teach_real
+        self.synthetic_weight = synthetic_weight
+        self.candidates = candidates
+        self.model = model
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.alpha = alpha
+        self.metric = metric
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any, **params: Any) -> TargetedSampler:
@@ -113,13 +142,16 @@ class TargetedSampler(ParamsMixin, BaseSampler):
         work[_TARGET] = pd.Series(y_flat, dtype=object)
         augmenter = self._make_augmenter(y_flat)
         result = augmenter.fit_augment(work, target=_TARGET)
-        synthetic = result.synthetic
-        self.sampling_strategy_ = {_plain(k): int(v) for k, v in augmenter.budget_.items()}
-        self.selected_ = augmenter.selected_positions_
+        origin = result.origin if result.origin is not None else np.where(result.is_synthetic, "synthetic", "real")
+        added = result.table.loc[origin != "real"].reset_index(drop=True)  # synthetic rows and teacher copies
+        counts = pd.Series(added[_TARGET].to_numpy(), dtype=object).value_counts()
+        self.sampling_strategy_ = {_plain(k): int(counts.get(k, 0)) for k in pd.unique(pd.Series(y_flat))}
+        fitted = augmenter.delegate_ if augmenter.is_auto else augmenter
+        self.selected_ = fitted.selected_positions_ if fitted is not None else np.empty(0, dtype=np.int64)
         self.augmenter_ = augmenter
 
-        y_new = synthetic[_TARGET].to_numpy()
-        X_res = restore(frame, synthetic.drop(columns=[_TARGET]))
+        y_new = added[_TARGET].to_numpy()
+        X_res = restore(frame, added.drop(columns=[_TARGET]))
         y_res_flat = np.concatenate([y_flat, np.asarray(y_new, dtype=y_flat.dtype)])
         if ova:
             y_res: Any = label_binarize(y_res_flat, classes=classes_ova)
@@ -128,15 +160,9 @@ class TargetedSampler(ParamsMixin, BaseSampler):
         return X_res, y_res
 
     def _make_augmenter(self, y: np.ndarray) -> Augmenter:
-        return Augmenter(
-            hardness=self.hardness,
-            selector=self.selector,
-            generator=self.generator,
-            budget=self.budget,
-            fit_on=self.fit_on,
-            max_synthetic_ratio=self.max_synthetic_ratio,
-            random_state=self.random_state,
-        )
+        params = self.get_params(deep=False)
+        # a sampler returns rows without weights: weights and soft labels are realised by sampling
+        return Augmenter(**params, weights="resample")
 
     def _fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:  # pragma: no cover - unused
         return self.fit_resample(X, y)

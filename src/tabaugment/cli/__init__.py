@@ -98,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "augment",
-        help="write the real rows plus targeted synthetic rows",
-        description="Fit a generator on the hardest rows of DATA and write real + synthetic rows.",
+        help="write the real rows plus the rows augmentation adds (auto: only if they help)",
+        description="Build a training set from DATA: by default auto tries candidate strategies against no "
+        "augmentation by cross-validation on the rows and adds rows only if one is significantly better; or "
+        "run a named strategy. Writes the real rows (unchanged) and the added rows.",
     )
     _add_data_args(p, needs_split=False)
     _add_pipeline_args(p)
@@ -107,13 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output CSV/Parquet")
     p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
     p.add_argument("--flag-column", metavar="NAME", help="add a 0/1 column NAME marking synthetic rows")
+    p.add_argument(
+        "--weight-column",
+        default="sample_weight",
+        metavar="NAME",
+        help="where row weights go when the augmentation weighs rows (default sample_weight)",
+    )
+    p.add_argument(
+        "--model",
+        type=_model_name,
+        default=_defaults.MODEL,
+        help="the model you will train: auto judges its candidates with it (default lightgbm)",
+    )
     p.add_argument("--save-generator", metavar="DIR", help="also save the fitted generator (safetensors + JSON)")
 
     p = sub.add_parser(
         "evaluate",
         help="augmented vs baseline model over seeds, on real test rows",
-        description="Train the model with and without synthetic rows over several seeds and compare "
-        "on real held-out test rows (paired t-test, Wilcoxon, bootstrap interval).",
+        description="Train the model with and without the augmentation over several seeds and compare on real "
+        "held-out test rows (corrected resampled t-test; the plain t-test and Wilcoxon for comparison).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_EPILOG_EVALUATE,
     )

@@ -69,6 +69,12 @@ def _names(kind: str) -> str:
     return " | ".join(available(kind))
 
 
+def _generator_name(text: str) -> str | None:
+    if text in ("auto", "none"):
+        return None if text == "none" else text
+    return _registered("generators")(text)
+
+
 def _model_name(text: str) -> str:
     from tabaugment.evaluation.models import MODELS
 
@@ -145,10 +151,61 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fraction", type=float, help="the selector's fraction of rows (selectors that have one)")
     g.add_argument(
         "--generator",
-        type=_registered("generators"),
+        type=_generator_name,
         default=_defaults.GENERATOR,
-        help=f"{_names('generators')} (default {_defaults.GENERATOR}; great and harmonic fine-tune a local LM: "
-        "--generator-param model_path=PATH or =smollm2)",
+        help=f"'auto' (the default: choose a strategy for this table by cross-validation on the training rows, or "
+        f"none), 'none' (no synthetic rows; with --teach-real, teacher labels only), or {_names('generators')} "
+        "(great and harmonic fine-tune a local LM: --generator-param model_path=PATH or =smollm2)",
+    )
+    g.add_argument(
+        "--curate",
+        type=_registered("curators"),
+        help=f"keep only the synthetic rows a curator fitted on the real rows accepts: {_names('curators')}",
+    )
+    g.add_argument(
+        "--oversample",
+        type=float,
+        default=_defaults.OVERSAMPLE,
+        help="with --curate, rows drawn per requested row (default 3)",
+    )
+    g.add_argument(
+        "--teacher",
+        choices=("hard", "soft"),
+        help="label synthetic rows with a model of the real rows: 'hard' (its most likely class) or 'soft' (one "
+        "weighted row per class)",
+    )
+    g.add_argument(
+        "--teacher-model",
+        type=_model_name,
+        default=_defaults.TEACHER_MODEL,
+        help=f"the teacher (default {_defaults.TEACHER_MODEL})",
+    )
+    g.add_argument(
+        "--teach-real", action="store_true", help="also add each real row with the cross-fitted teacher's label"
+    )
+    g.add_argument(
+        "--synthetic-weight",
+        type=float,
+        default=1.0,
+        help="sample weight of a synthetic row, in (0, 1] (default 1)",
+    )
+    g.add_argument(
+        "--auto-splits",
+        type=int,
+        default=_defaults.AUTO_SPLITS,
+        help=f"auto: folds of its repeated cross-validation (default {_defaults.AUTO_SPLITS})",
+    )
+    g.add_argument(
+        "--auto-repeats",
+        type=int,
+        default=_defaults.AUTO_REPEATS,
+        help=f"auto: repeats of its cross-validation (default {_defaults.AUTO_REPEATS})",
+    )
+    g.add_argument(
+        "--alpha",
+        type=float,
+        default=_defaults.ALPHA,
+        help="auto: use a candidate only if its Holm-corrected p-value is below this (default 0.05)",
     )
     g.add_argument(
         "--budget",
@@ -248,8 +305,10 @@ def _component(
     return cls(**params)
 
 
-def _augmenter(args: argparse.Namespace, progress: bool, *, seed: int | None = 0) -> Any:
-    """The Augmenter of the command's options; ``seed`` applies when --seed is not given."""
+def _augmenter(args: argparse.Namespace, progress: bool, *, seed: int | None = 0, judge_model: bool = True) -> Any:
+    """The Augmenter of the command's options; ``seed`` applies when --seed is not given.
+    ``judge_model``: auto judges candidates with the command's --model (evaluate leaves it open,
+    so each cell's model judges)."""
     from tabaugment.augment import Augmenter
     from tabaugment.exceptions import ParameterError
 
@@ -261,12 +320,27 @@ def _augmenter(args: argparse.Namespace, progress: bool, *, seed: int | None = 0
         if "fraction" not in get_class("selectors", args.selector)().get_params():
             raise ParameterError(f"--fraction: the selector {args.selector!r} has no fraction parameter.")
         selector_params["fraction"] = args.fraction
+    generator: Any = args.generator
+    if generator is not None and generator != "auto":
+        generator = _component("generators", generator, _key_values(args.generator_param), args, progress)
+    elif args.generator_param:
+        raise ParameterError(f"--generator-param needs a named generator, not {args.generator or 'none'!r}.")
     return Augmenter(
         hardness=_component("hardness", args.hardness, _key_values(args.hardness_param), args, progress),
         selector=_component("selectors", args.selector, selector_params, args, progress),
-        generator=_component("generators", args.generator, _key_values(args.generator_param), args, progress),
+        generator=generator,
         budget=args.budget,
         max_synthetic_ratio=args.max_synthetic_ratio,
+        curate=args.curate,
+        oversample=args.oversample,
+        teacher=args.teacher,
+        teacher_model=args.teacher_model,
+        teach_real=args.teach_real,
+        synthetic_weight=args.synthetic_weight,
+        model=getattr(args, "model", None) if judge_model else None,
+        n_splits=args.auto_splits,
+        n_repeats=args.auto_repeats,
+        alpha=args.alpha,
         random_state=seed,
         progress=progress,
         filter_invalid=args.filter_invalid,

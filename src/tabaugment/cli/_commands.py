@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tabaugment.cli._args import _augmenter, _columns, _component, _describe, _key_values, _load, _number
+from tabaugment.exceptions import ParameterError
 
 
 def _cmd_datasets(args: argparse.Namespace, progress: bool) -> int:
@@ -75,6 +76,20 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
     return 0
 
 
+def strategy_label(args: argparse.Namespace) -> str:
+    """A short name of the strategy the options describe."""
+    if args.generator == "auto":
+        return "auto"
+    if args.generator is None:
+        return "self_distillation" if args.teach_real else "none"
+    label = f"{args.selector}+{args.generator}"
+    if args.curate:
+        label += f"+{args.curate}"
+    if args.teacher:
+        label += f"+{args.teacher}_teacher"
+    return label
+
+
 def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment.data import read_table, write_table
 
@@ -85,16 +100,39 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     augmenter = _augmenter(args, progress)
     result = augmenter.fit_augment(frame, schema.target, validation=validation)
     out = result.synthetic if args.synthetic_only else result.table
-    if args.flag_column:
+    weights = result.sample_weight
+    if weights is not None and args.synthetic_only:
+        weights = weights[result.is_synthetic]
+    if args.flag_column or weights is not None:
         out = out.copy()
+    if args.flag_column:
         out[args.flag_column] = 1 if args.synthetic_only else result.is_synthetic.astype(int)
+    if weights is not None:
+        out[args.weight_column] = weights
+    fitted = augmenter.delegate_ if augmenter.is_auto else augmenter
     if args.save_generator:
-        augmenter.generator_.save(args.save_generator)
+        generator = getattr(fitted, "generator_", None) if fitted is not None else None
+        if generator is None:
+            raise ParameterError("--save-generator: this augmentation fitted no generator (auto chose none, or none).")
+        generator.save(args.save_generator)
     write_table(out, args.out)
+    if result.choice is not None:
+        print(result.choice.reason)
+        cols = ["candidate", "mean_diff", "ci_low", "ci_high", "p", "p_holm", "verdict"]
+        shown = result.choice.evidence.reindex(columns=cols)
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     counts = ", ".join(f"{k!r}: {v:,}" for k, v in result.budget.items())
     print(
-        f"selected {len(result.selected):,} of {len(frame):,} rows; generated {len(result.synthetic):,} rows ({counts})"
+        f"selected {len(result.selected):,} of {len(frame):,} rows; generated {int(result.is_synthetic.sum()):,} "
+        f"synthetic rows ({counts})"
     )
+    if result.curation:
+        c = result.curation
+        print(
+            f"curation ({c['curator']}): drew {c['drawn']:,} rows, the curator accepted {c['accepted']:,}, kept {c['kept']:,}"
+        )
+    if result.origin is not None and (result.origin == "teacher").any():
+        print(f"added {int((result.origin == 'teacher').sum()):,} copies of real rows with the teacher's labels")
     if result.validity:
         v = result.validity
         top = ", ".join(f"{rule}: {n:,}" for rule, n in list(v["dropped_by_rule"].items())[:4])
@@ -102,6 +140,8 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
         if v["shortfall"]:
             print(f"warning: could not fill the budget with valid rows: short by {v['shortfall']}")
     print(f"wrote {len(out):,} rows to {args.out}")
+    if weights is not None:
+        print(f"rows carry weights in the column {args.weight_column!r}: train with them as sample weights")
     if args.save_generator:
         print(f"saved the generator to {args.save_generator}")
     return 0
@@ -111,8 +151,8 @@ def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment._io import write_text_atomic
     from tabaugment.experiment import evaluate_augmentation
 
-    augmenter = _augmenter(args, progress, seed=None)  # every split derives its own seeds
-    label = f"{args.selector}+{args.generator}"
+    augmenter = _augmenter(args, progress, seed=None, judge_model=False)  # every split derives its own seeds
+    label = strategy_label(args)
     result = evaluate_augmentation(
         _describe(args),
         strategies={label: augmenter},
@@ -157,8 +197,8 @@ def _print_evaluation(result: Any, name: str) -> None:
     print()
     print(result.table())
     print(
-        "\ndiff = augmented - baseline on the real test rows, paired by seed; p (t): paired t-test, "
-        "p (W): Wilcoxon signed-rank; CI: bootstrap over seeds"
+        "\ndiff = augmented - baseline on the real test rows, paired by seed; p and 95% CI: corrected resampled "
+        "t-test (the seeds' splits overlap); p (t): the plain paired t-test, for comparison"
     )
     print(f"({cfg['seconds']:.1f} s)")
 
@@ -207,7 +247,7 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
     report = build_report(
         _describe(args),
         strategy=_augmenter(args, progress),
-        strategy_name=f"{args.selector}+{args.generator}",
+        strategy_name=strategy_label(args),
         model=args.model,
         seeds=args.seeds,
         train_size=args.train_size,
@@ -290,7 +330,7 @@ def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
         n_jobs=args.n_jobs,
         progress=progress,
     )
-    cols = ["strategy", "budget", "baseline_mean", "treatment_mean", "mean_diff", "p_ttest", "p_holm", "verdict"]
+    cols = ["strategy", "budget", "baseline_mean", "treatment_mean", "mean_diff", "p", "p_holm", "verdict"]
     if len(rec.evidence):
         print(rec.evidence[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         print()

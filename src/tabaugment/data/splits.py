@@ -40,6 +40,8 @@ class Split:
     validation: pd.DataFrame
     test: pd.DataFrame
     unseen: dict[str, int] = dataclasses.field(default_factory=dict)
+    pool_rows: int | None = None
+    """Rows the training rows were drawn from (before ``train_size`` subsampling)."""
 
     def xy(self, part: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Features and 0/1 target of ``part`` ("train", "validation" or "test")."""
@@ -138,6 +140,7 @@ def split_table(
         "validation",
     )
     train, validation = rest.loc[train_idx], rest.loc[val_idx]
+    pool_rows = len(train)
     if train_size is not None:
         train = _subsample(train, schema, train_size, seed + 2)
     train, validation, test_frame = (f.sort_index() for f in (train, validation, test_frame))
@@ -155,7 +158,7 @@ def split_table(
     train.attrs[ROLE_ATTR] = "train"
     validation.attrs[ROLE_ATTR] = "validation"
     test_frame.attrs[ROLE_ATTR] = "test"
-    return Split(schema=schema, train=train, validation=validation, test=test_frame, unseen=unseen)
+    return Split(schema=schema, train=train, validation=validation, test=test_frame, unseen=unseen, pool_rows=pool_rows)
 
 
 def _stratified(tts: Any, index: pd.Index, y: np.ndarray, size: float, seed: int, what: str) -> Any:

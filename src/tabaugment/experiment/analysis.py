@@ -1,14 +1,20 @@
-"""Analysis of stored results: every strategy against its paired baseline, Holm-corrected.
+"""Analysis of stored results: every strategy against its paired baseline, corrected and Holm-adjusted.
 
 For each dataset x training size x model x metric, every strategy (and budget) is compared
-with the baseline cells of the same seeds: mean difference, 95% bootstrap interval, paired
-t-test p-value, and the Holm-corrected p-value over the strategies compared in that group. A
-strategy *wins* when its Holm p < ``alpha`` and it is better (by the metric's direction),
-*loses* when significantly worse, else *ties*.
+with the baseline cells of the same seeds: mean difference, its 95% interval and p-value by the
+corrected resampled t-test (resampled splits overlap, so the plain paired t-test is
+anti-conservative; the correction ratio follows the splits' sizes,
+:func:`~tabaugment.evaluation.stats.split_overlap_ratio`), and the Holm-corrected p-value over
+the strategies compared in that group. A strategy *wins* when its Holm p < ``alpha`` and it is
+better (by the metric's direction), *loses* when significantly worse, else *ties*. The plain
+t-test's p-value stays in the table (``p_ttest``) for comparison.
 
 With ``reference={strategy: other strategy}`` each strategy is compared with its reference
 instead (e.g. a targeted strategy with the same generator on all rows, at the same budget);
 the columns then read ``baseline_*`` for the reference's values and ``reference`` names it.
+With ``baseline_model`` the baseline cells are those of another model of the grid (e.g.
+augmentation with LightGBM against no augmentation with a regularised LightGBM), paired by
+dataset, size and seed.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tabaugment import _defaults
 from tabaugment.evaluation.metrics import HIGHER_IS_BETTER
-from tabaugment.evaluation.stats import paired_comparison
+from tabaugment.evaluation.stats import holm, paired_comparison, split_overlap_ratio
 
-__all__ = ["SUMMARY_COLUMNS", "analyze", "holm"]
+__all__ = ["SUMMARY_COLUMNS", "analyze", "holm", "overlap_ratio"]
 
 GROUP = ["dataset", "train_size", "model", "metric"]
 #: The columns worth showing a person, in order.
@@ -34,56 +41,72 @@ SUMMARY_COLUMNS = [
     "mean_diff",
     "ci_low",
     "ci_high",
-    "p_ttest",
+    "p",
     "p_holm",
     "verdict",
 ]
 
 
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (monotone, capped at 1)."""
-    p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    m = len(p)
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        adjusted[i] = running
-    return adjusted
+def overlap_ratio(cells: pd.DataFrame) -> float:
+    """The corrected test's ratio for these cells' splits (their mean test, training and pool rows)."""
+    if not len(cells) or "test_rows" not in cells:
+        return 0.0
+    train = float(cells["train_rows"].mean())
+    pool = float(cells["pool_rows"].mean()) if "pool_rows" in cells and cells["pool_rows"].notna().any() else train
+    return split_overlap_ratio(float(cells["test_rows"].mean()), train, pool)
 
 
-def analyze(results: pd.DataFrame, *, alpha: float = 0.05, reference: dict[str, str] | None = None) -> pd.DataFrame:
+def analyze(
+    results: pd.DataFrame,
+    *,
+    alpha: float = _defaults.ALPHA,
+    reference: dict[str, str] | None = None,
+    baseline_model: str | None = None,
+) -> pd.DataFrame:
     """One row per group x strategy x budget: paired comparison with the baseline (or with
-    each strategy's ``reference`` strategy at the same budget)."""
+    each strategy's ``reference`` strategy at the same budget, or with the baseline cells of
+    ``baseline_model``)."""
     if results.empty:
         return pd.DataFrame()
     rows = []
-    for key, part in results.groupby(GROUP, sort=True):
-        base = part[part.strategy == "baseline"].set_index("seed")["value"]
+    group = GROUP if baseline_model is None else [c for c in GROUP if c != "model"]
+    for key, part in results.groupby(group, sort=True):
+        bases = part[part.strategy == "baseline"]
+        if baseline_model is not None:
+            bases = bases[bases.model == baseline_model]
         others = part[part.strategy != "baseline"]
-        group_rows = []
-        for (strategy, budget), sp in others.groupby(["strategy", "budget"], sort=True):
-            if reference is not None:
-                if strategy not in reference:
+        sub_groups = [((), others)] if baseline_model is None else list(others.groupby(["model"], sort=True))
+        for model_key, sub in sub_groups:
+            base = bases.set_index("seed")["value"]
+            group_rows = []
+            for (strategy, budget), sp in sub.groupby(["strategy", "budget"], sort=True):
+                ref_cells = bases
+                if reference is not None:
+                    if strategy not in reference:
+                        continue
+                    ref_cells = sub[(sub.strategy == reference[strategy]) & (sub.budget == budget)]
+                    base = ref_cells.set_index("seed")["value"]
+                treat = sp.set_index("seed")["value"]
+                seeds = base.index.intersection(treat.index)
+                if len(seeds) < 2:
                     continue
-                ref = others[(others.strategy == reference[strategy]) & (others.budget == budget)]
-                base = ref.set_index("seed")["value"]
-            treat = sp.set_index("seed")["value"]
-            seeds = base.index.intersection(treat.index)
-            if len(seeds) < 2:
+                stats = paired_comparison(
+                    base.loc[seeds].to_numpy(), treat.loc[seeds].to_numpy(), ratio=overlap_ratio(sp)
+                )
+                labels = dict(zip(group, key if isinstance(key, tuple) else (key,)))
+                if baseline_model is not None:
+                    labels["model"] = model_key[0] if isinstance(model_key, tuple) else model_key
+                    labels["baseline_model"] = baseline_model
+                row = {**labels, "strategy": strategy, "budget": budget, **stats}
+                if reference is not None:
+                    row["reference"] = reference[strategy]
+                group_rows.append(row)
+            if not group_rows:
                 continue
-            stats = paired_comparison(base.loc[seeds].to_numpy(), treat.loc[seeds].to_numpy())
-            row = {**dict(zip(GROUP, key)), "strategy": strategy, "budget": budget, **stats}
-            if reference is not None:
-                row["reference"] = reference[strategy]
-            group_rows.append(row)
-        if not group_rows:
-            continue
-        adj = holm(np.array([r["p_ttest"] for r in group_rows]))
-        for r, p in zip(group_rows, adj):
-            better = r["mean_diff"] > 0 if HIGHER_IS_BETTER.get(r["metric"], True) else r["mean_diff"] < 0
-            r["p_holm"] = float(p)
-            r["verdict"] = ("win" if better else "loss") if p < alpha else "tie"
-            rows.append(r)
+            adj = holm(np.array([r["p"] for r in group_rows]))
+            for r, p in zip(group_rows, adj):
+                better = r["mean_diff"] > 0 if HIGHER_IS_BETTER.get(r["metric"], True) else r["mean_diff"] < 0
+                r["p_holm"] = float(p)
+                r["verdict"] = ("win" if better else "loss") if p < alpha else "tie"
+                rows.append(r)
     return pd.DataFrame(rows)

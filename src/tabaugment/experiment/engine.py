@@ -192,7 +192,12 @@ def run_job(
             hardness, hardness_s, computed = _hardness(f"{token}|{first.seed}|{hkey}", first, hseed, split, target)
             fit_work += hardness_s if computed else 0.0
             fit_timings["hardness_s"] = hardness_s  # every cell records it, whether computed or reused
-        aug = st.augmenter(first.budget, random_state=seeds[f"augment|{first.job_key}"], hardness=hardness)
+        aug = st.augmenter(
+            first.budget,
+            random_state=seeds[f"augment|{first.job_key}"],
+            hardness=hardness,
+            model=first.model.as_param() if st.uses_model else None,
+        )
         t_fit = time.perf_counter()
         aug.fit(split.train, target, validation=split.validation)
         fit_work += time.perf_counter() - t_fit
@@ -206,22 +211,31 @@ def run_job(
         train = split.train
         timings = dict(fit_timings)
         extra: dict[str, Any] = {"synthetic_rows": 0, "selected_rows": 0, "selected_positive_share": float("nan")}
+        weight = None
         if aug is not None:
             result = aug.plan_budget(group[0].budget).augment(split.train)
             selected_y = schema.encode_target(split.train.loc[result.selected, target])
-            train = result.table
-            timings["sample_s"] = result.timings["sample_s"]
+            train, weight = result.table, result.sample_weight
+            timings["sample_s"] = result.timings.get("sample_s", 0.0)
             extra = {
                 "synthetic_rows": int(result.is_synthetic.sum()),
+                "teacher_rows": int((result.origin == "teacher").sum()) if result.origin is not None else 0,
                 "selected_rows": len(result.selected),
-                "selected_positive_share": float(selected_y.mean()),
+                "selected_positive_share": float(selected_y.mean()) if len(selected_y) else float("nan"),
+                "weighted": weight is not None,
             }
+            if result.choice is not None:
+                extra["auto_choice"] = result.choice.chosen
+            if result.curation is not None:
+                extra["curation_kept_share"] = result.curation["kept"] / max(result.curation["drawn"], 1)
         y_train = schema.encode_target(train[target])
         # sampling and building the augmented table (real + synthetic rows, labels) is work
         work += time.perf_counter() - t0
         for cell in group:
             t0 = time.perf_counter()
-            scores = _fit_and_score(cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test)
+            scores = _fit_and_score(
+                cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test, weight
+            )
             model_s = time.perf_counter() - t0
             work += model_s
             base = {
@@ -235,6 +249,7 @@ def run_job(
                 "train_rows": len(split.train),
                 "validation_rows": len(split.validation),
                 "test_rows": len(split.test),
+                "pool_rows": int(split.pool_rows or len(split.train)),
                 "unseen_category_values": int(sum(split.unseen.values())),
                 **extra,
                 # hardness, selection and generator fit are shared by the job's cells; each records them
@@ -253,9 +268,12 @@ def run_job(
     return JobOutput(cells=rows, work_s=work, overhead_s=overhead)
 
 
-def _fit_and_score(cell: Cell, seed: int, X: Any, y: Any, X_test: Any, y_test: Any) -> dict[str, float]:
+def _fit_and_score(
+    cell: Cell, seed: int, X: Any, y: Any, X_test: Any, y_test: Any, weight: Any = None
+) -> dict[str, float]:
     from tabaugment.evaluation.metrics import score_predictions
+    from tabaugment.evaluation.models import fit_model
 
     clf = cell.model.build(random_state=seed)
-    clf.fit(X, y)
+    fit_model(clf, X, y, weight)
     return score_predictions(y_test, clf.predict_proba(X_test)[:, 1])

@@ -45,11 +45,14 @@ _RUN_COLUMNS = [
     "seed",
     "strategy",
     "train_rows",
+    "pool_rows",
     "validation_rows",
     "test_rows",
     "synthetic_rows",
     "selected_rows",
     "selected_positive_share",
+    "teacher_rows",
+    "auto_choice",
     "unseen_category_values",
     "hardness_s",
     "selection_s",
@@ -67,8 +70,9 @@ class EvaluationResult:
     ----------
     scores : tidy frame, one row per seed x strategy x metric (``strategy == "baseline"``
         for the model without synthetic rows).
-    comparison : one row per strategy x metric: means, mean difference, 95% bootstrap
-        interval, paired t-test and Wilcoxon p-values, wins and losses over seeds.
+    comparison : one row per strategy x metric: means, mean difference, the corrected
+        resampled t-test's 95% interval and p-value (``p``), the plain paired t-test and
+        Wilcoxon p-values for comparison, wins and losses over seeds.
     runs : one row per seed x strategy: rows, synthetic rows, selected rows and their
         positive share, timings.
     config : what was run (data, model, seeds, strategies, versions, machine).
@@ -93,13 +97,13 @@ class EvaluationResult:
         rows = self.comparison[self.comparison["metric"].isin(metrics)]
         lines = [
             f"{'strategy':<24} {'metric':<18} {'baseline':>9} {'augmented':>9} {'diff':>9} "
-            f"{'95% CI':>21} {'p (t)':>7} {'p (W)':>7} {'wins':>5}"
+            f"{'95% CI':>21} {'p':>7} {'p (t)':>7} {'wins':>5}"
         ]
         for _, r in rows.iterrows():
             ci = f"[{r.ci_low:+.4f}, {r.ci_high:+.4f}]"
             lines.append(
                 f"{r.strategy:<24} {r.metric:<18} {r.baseline_mean:>9.4f} {r.treatment_mean:>9.4f} "
-                f"{r.mean_diff:>+9.4f} {ci:>21} {r.p_ttest:>7.3f} {r.p_wilcoxon:>7.3f} "
+                f"{r.mean_diff:>+9.4f} {ci:>21} {r.p:>7.3f} {r.p_ttest:>7.3f} "
                 f"{int(r.wins):>2}/{int(r.n_seeds)}"
             )
         return "\n".join(lines)
@@ -198,7 +202,7 @@ def evaluate_augmentation(
     Examples
     --------
     >>> from tabaugment import Augmenter, evaluate_augmentation
-    >>> result = evaluate_augmentation("breast_cancer", strategies=Augmenter(), seeds=2)
+    >>> result = evaluate_augmentation("breast_cancer", strategies=Augmenter(generator="smote"), seeds=2)
     >>> sorted(result.comparison.strategy.unique())
     ['augmented']
     """
@@ -223,7 +227,7 @@ def evaluate_augmentation(
     frame = pd.concat(parts, ignore_index=True)
     scores = frame[["seed", "strategy", "metric", "value"]].reset_index(drop=True)
     runs = frame.drop_duplicates("cell_id").reindex(columns=_RUN_COLUMNS).reset_index(drop=True)
-    comparison = _compare(scores, [st.name for st in named])
+    comparison = _compare(frame, [st.name for st in named])
     first = frame.iloc[0]
     schema_used = dataset.schema
     run_config = {
@@ -271,13 +275,16 @@ def _strategies(strategies: Any) -> list[Strategy]:
     return out
 
 
-def _compare(scores: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+def _compare(frame: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
+    from tabaugment.experiment.analysis import overlap_ratio
+
     rows = []
-    wide = scores.pivot_table(index=["metric", "seed"], columns="strategy", values="value")
+    wide = frame.pivot_table(index=["metric", "seed"], columns="strategy", values="value")
     for strategy in strategies:
+        ratio = overlap_ratio(frame[frame.strategy == strategy])
         for metric in METRICS:
             part = wide.loc[metric]
-            stats = paired_comparison(part[BASELINE].to_numpy(), part[strategy].to_numpy())
+            stats = paired_comparison(part[BASELINE].to_numpy(), part[strategy].to_numpy(), ratio=ratio)
             better = stats["wins"] if HIGHER_IS_BETTER[metric] else stats["losses"]
             rows.append(
                 {

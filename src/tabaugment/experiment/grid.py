@@ -140,6 +140,12 @@ class ModelSpec:
             return {"estimator": f"{type(est).__module__}:{type(est).__qualname__}", "params": est.get_params()}
         return self.name if not self.params else {"name": self.name, "params": dict(self.params)}
 
+    def as_param(self) -> Any:
+        """The model as an Augmenter's ``model`` parameter (what ``auto`` judges with)."""
+        if self.estimator is not None:
+            return self.estimator
+        return self.name if not self.params else {"name": self.name, "params": dict(self.params)}
+
     def build(self, random_state: int) -> Any:
         """A fresh, seeded classifier."""
         from tabaugment.evaluation.models import make_model
@@ -193,9 +199,13 @@ class Cell:
     @property
     def job_key(self) -> str:
         """What the cells of one job share (one fitted generator, sampled at each budget and
-        scored with each model): the split and the augmentation, not its name."""
+        scored with each model): the split and the augmentation, not its name. When the
+        augmentation depends on the model (``auto`` judging with it), the model too."""
         aug = None if self.strategy is None else self.strategy.describe()
-        return canonical_json({"d": dataset_identity(self.dataset), "n": self.train_size, "a": aug, "seed": self.seed})
+        key: dict[str, Any] = {"d": dataset_identity(self.dataset), "n": self.train_size, "a": aug, "seed": self.seed}
+        if self.strategy is not None and self.strategy.uses_model:
+            key["m"] = self.model.describe()
+        return canonical_json(key)
 
 
 def expand_grid(

@@ -2,7 +2,14 @@
 
 from tabaugment.hardness._approximate import ApproximateKNNShapley, approximate_knn_shapley
 from tabaugment.hardness._compare import HardnessComparison, compare_hardness
-from tabaugment.hardness._dynamics import DataIQ, DataMaps, ForgettingEvents, OutOfFoldLoss
+from tabaugment.hardness._dynamics import (
+    CheckpointModel,
+    DataIQ,
+    DataMaps,
+    ForgettingEvents,
+    OutOfFoldLoss,
+    checkpoint_probabilities_on,
+)
 from tabaugment.hardness._knn_shapley import KNNShapley, knn_shapley
 from tabaugment.hardness._random import RandomHardness
 from tabaugment.hardness._threshold import ThresholdKNNShapley, threshold_knn_shapley
@@ -11,6 +18,7 @@ from tabaugment.hardness.base import BaseHardness, HardnessResult
 __all__ = [
     "ApproximateKNNShapley",
     "BaseHardness",
+    "CheckpointModel",
     "DataIQ",
     "DataMaps",
     "ForgettingEvents",
@@ -21,6 +29,7 @@ __all__ = [
     "RandomHardness",
     "ThresholdKNNShapley",
     "approximate_knn_shapley",
+    "checkpoint_probabilities_on",
     "compare_hardness",
     "knn_shapley",
     "threshold_knn_shapley",

@@ -31,10 +31,19 @@ import pandas as pd
 from tabaugment._optional import import_optional
 from tabaugment._random import RandomState, derive_seed
 from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
+from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import BaseHardness, hash_folds
 from tabaugment.params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 
-__all__ = ["DataIQ", "DataMaps", "ForgettingEvents", "OutOfFoldLoss", "checkpoint_probabilities"]
+__all__ = [
+    "CheckpointModel",
+    "DataIQ",
+    "DataMaps",
+    "ForgettingEvents",
+    "OutOfFoldLoss",
+    "checkpoint_probabilities",
+    "checkpoint_probabilities_on",
+]
 
 
 def _label_codes(y: np.ndarray) -> np.ndarray:
@@ -78,14 +87,78 @@ def _gbm_run(
     X: pd.DataFrame, codes: np.ndarray, n_estimators: int, learning_rate: float, seed: int, bagging: bool
 ) -> np.ndarray:
     clf = _lgbm(n_estimators, learning_rate, seed, bagging).fit(X, codes)
+    return _checkpoints(clf, X, codes)
+
+
+def _checkpoints(clf: Any, X: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """p(the given label) of ``X``'s rows after each boosting iteration of a fitted LightGBM.
+
+    One pass gives every row's leaf in every tree; the raw score after iteration t is the
+    running sum of those leaves' outputs (the same numbers as predicting with the first t
+    iterations, without T prediction passes).
+    """
     booster = clf.booster_
-    raw = None
-    out = np.empty((booster.current_iteration(), len(X)))
-    for t in range(booster.current_iteration()):
-        step = booster.predict(X, start_iteration=t, num_iteration=1, raw_score=True)
-        raw = step if raw is None else raw + step
-        out[t] = _true_class_probability(raw, codes)
+    leaves = np.asarray(booster.predict(X, pred_leaf=True)).reshape(len(X), -1)
+    n_iter = booster.current_iteration()
+    per_iter = leaves.shape[1] // max(n_iter, 1)  # trees per iteration: 1, or one per class
+    outputs = np.empty(leaves.shape)
+    for tree in range(leaves.shape[1]):
+        used = leaves[:, tree]
+        table = np.array([booster.get_leaf_output(tree, int(leaf)) for leaf in range(int(used.max()) + 1)])
+        outputs[:, tree] = table[used]
+    raw = np.cumsum(outputs.reshape(len(X), n_iter, per_iter), axis=1)  # (rows, iterations, classes)
+    out = np.empty((n_iter, len(X)))
+    for t in range(n_iter):
+        out[t] = _true_class_probability(raw[:, t, 0] if per_iter == 1 else raw[:, t, :], codes)
     return out
+
+
+class CheckpointModel:
+    """A LightGBM fitted on some rows that gives, for other rows, p(their label) after each
+    boosting iteration: Data-IQ for rows the model never trained on (what curation of
+    synthetic rows needs; Seedat et al. 2024)."""
+
+    def __init__(self, *, n_estimators: int = 100, learning_rate: float = 0.1, random_state: RandomState = 0) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> CheckpointModel:
+        y = np.asarray(y)
+        self._text = y.dtype == object
+        self.classes_ = np.unique(y.astype(str) if self._text else y)
+        frame = _lgbm_frame(X)
+        self.columns_ = list(X.columns)
+        self.model_ = _lgbm(self.n_estimators, self.learning_rate, derive_seed(self.random_state), False).fit(
+            frame, _label_codes(y)
+        )
+        return self
+
+    def probabilities(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        """p(each row's own label) after every iteration: shape (checkpoints, rows)."""
+        key = np.asarray(y).astype(str) if self._text else np.asarray(y)
+        codes = np.searchsorted(self.classes_, key)
+        if (codes >= len(self.classes_)).any() or not np.array_equal(
+            self.classes_[np.minimum(codes, len(self.classes_) - 1)], key
+        ):
+            raise DataError("Every scored row's label must be a label of the training rows.")
+        return _checkpoints(self.model_, _lgbm_frame(X[self.columns_]), codes)
+
+
+def checkpoint_probabilities_on(
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    X_score: pd.DataFrame,
+    y_score: np.ndarray,
+    *,
+    n_estimators: int = 100,
+    learning_rate: float = 0.1,
+    random_state: RandomState = 0,
+) -> np.ndarray:
+    """p(each scored row's own label) after every boosting iteration of a LightGBM fitted on
+    other rows (``X_train``): shape (checkpoints, scored rows). See :class:`CheckpointModel`."""
+    model = CheckpointModel(n_estimators=n_estimators, learning_rate=learning_rate, random_state=random_state)
+    return model.fit(X_train, y_train).probabilities(X_score, y_score)
 
 
 def _mlp_run(

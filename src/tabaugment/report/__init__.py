@@ -201,11 +201,13 @@ def build_report(
 
 def _verdict(comp: pd.DataFrame, name: str) -> str:
     row = comp[(comp.strategy == name) & (comp.metric == "roc_auc")].iloc[0]
-    p, d = row.p_ttest, row.mean_diff
+    p, d = row.p, row.mean_diff
+    test = "corrected resampled t-test"
     if p < 0.05 and d > 0:
-        return f"{name} improved ROC-AUC by {d:+.4f} on real test rows (paired t-test p = {p:.3g}, {int(row.wins)}/{int(row.n_seeds)} seeds)."
-    if p < 0.05 and d < 0:
         return (
-            f"{name} made ROC-AUC worse by {d:+.4f} on real test rows (paired t-test p = {p:.3g}); do not use it as is."
+            f"{name} improved ROC-AUC by {d:+.4f} on real test rows ({test} p = {p:.3g}, "
+            f"{int(row.wins)}/{int(row.n_seeds)} seeds)."
         )
-    return f"No significant change in ROC-AUC ({d:+.4f}, paired t-test p = {p:.3g}); do not expect a gain from {name}."
+    if p < 0.05 and d < 0:
+        return f"{name} made ROC-AUC worse by {d:+.4f} on real test rows ({test} p = {p:.3g}); do not use it as is."
+    return f"No significant change in ROC-AUC ({d:+.4f}, {test} p = {p:.3g}); do not expect a gain from {name}."

@@ -73,8 +73,9 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
     parts.append("<h2>Does it help? Utility on real test rows</h2>")
     parts.append(
         "<p class='muted'>Each seed splits the data anew; the baseline model (real rows only) and the augmented model "
-        "(real + synthetic rows) share the model seed and are scored on the same real test rows. p (t): paired t-test; "
-        "p (W): Wilcoxon signed-rank; CI: 95% bootstrap over seeds.</p>"
+        "(real + synthetic rows) share the model seed and are scored on the same real test rows. p and 95% CI: the "
+        "corrected resampled t-test (the seeds' splits overlap); p (t): the plain paired t-test; p (W): Wilcoxon "
+        "signed-rank.</p>"
     )
     comp = pd.DataFrame(util["comparison"])
     shown = pd.DataFrame(
@@ -84,6 +85,7 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
             "augmented": comp["treatment_mean"],
             "difference": comp["mean_diff"].map(lambda v: f"{v:+.4f}"),
             "95% CI": [f"[{a:+.4f}, {b:+.4f}]" for a, b in zip(comp["ci_low"], comp["ci_high"])],
+            "p": comp["p"].map(lambda v: f"{v:.3g}"),
             "p (t)": comp["p_ttest"].map(lambda v: f"{v:.3g}"),
             "p (W)": comp["p_wilcoxon"].map(lambda v: f"{v:.3g}"),
             "augmented better": [f"{w}/{n} seeds" for w, n in zip(comp["better"], comp["n_seeds"])],
