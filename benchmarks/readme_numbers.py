@@ -91,7 +91,10 @@ def _evaluate_adult() -> str:
     result = _evaluation(RESULTS / "evaluate_adult_2000.json")
     comp = result.comparison.set_index("metric")
     names = {"roc_auc": "ROC-AUC", "gini": "Gini", "pr_auc": "PR-AUC", "f1": "F1 (threshold 0.5)"}
-    rows = ["| metric | baseline | augmented | diff | 95% CI | p (paired t) | wins |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| metric | baseline | augmented | diff | 95% CI | p (paired t) | wins |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for metric, label in names.items():
         r = comp.loc[metric]
         rows.append(
@@ -131,7 +134,7 @@ def _recommend() -> str:
     m = re.match(r"real\s+(\d+)m([\d.]+)s", wall)
     seconds = int(m.group(1)) * 60 + float(m.group(2)) if m else float("nan")
     return (
-        f"On german_credit (5 splits, {seconds:.0f} s) it answers: \"{reason}\" "
+        f'On german_credit (5 splits, {seconds:.0f} s) it answers: "{reason}" '
         "(`benchmarks/results/recommend_german_credit/output.txt`).\n"
     )
 

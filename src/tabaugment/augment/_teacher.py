@@ -55,16 +55,16 @@ class Teacher:
         if len(self.classes_) < 2:
             raise DataError("A teacher needs rows of at least two classes.")
         folds = int(min(self.n_folds, counts.min()))
-        oof = np.zeros((len(X), len(self.classes_)))
-        if not cross_fit:
-            oof = None
-        elif folds >= 2:
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            for train, test in splitter.split(np.zeros(len(codes)), codes):
-                oof[test] = self._proba(self._fit(X.iloc[train], codes[train]), X.iloc[test])
-        else:  # a class of one row: no honest cross-fit; the rows keep their own labels
-            oof[np.arange(len(codes)), codes] = 1.0
-        self.oof_proba_: np.ndarray | None = oof
+        self.oof_proba_: np.ndarray | None = None
+        if cross_fit:
+            oof = np.zeros((len(X), len(self.classes_)))
+            if folds >= 2:
+                splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+                for train, test in splitter.split(np.zeros(len(codes)), codes):
+                    oof[test] = self._proba(self._fit(X.iloc[train], codes[train]), X.iloc[test])
+            else:  # a class of one row: no honest cross-fit; the rows keep their own labels
+                oof[np.arange(len(codes)), codes] = 1.0
+            self.oof_proba_ = oof
         self.model_ = self._fit(X, codes)
         return self
 
