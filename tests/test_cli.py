@@ -76,6 +76,32 @@ def test_augment_command_writes_rows_and_generator(tmp_path, csv_path) -> None:
     assert (model / "config.json").is_file() and (model / "arrays.safetensors").is_file()
 
 
+def test_augment_by_default_lets_auto_choose_and_shows_its_evidence(tmp_path, csv_path, capsys) -> None:
+    out = tmp_path / "aug.csv"
+    args = ["augment", str(csv_path), "--target", "default", "--auto-splits", "3", "--auto-repeats", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "auto chose" in printed and "p_holm" in printed
+    for name in ("self_distillation", "copula_teacher", "arf_curated_teacher"):
+        assert name in printed  # one evidence row per candidate
+    rows, given = pd.read_csv(out), pd.read_csv(csv_path)
+    assert len(rows) >= 60 and rows["default"].iloc[:60].tolist() == given["default"].tolist()
+
+
+def test_augment_with_a_soft_teacher_writes_a_weight_column(tmp_path, csv_path, capsys) -> None:
+    out = tmp_path / "aug.csv"
+    code = main(
+        [
+            *["augment", str(csv_path), "--target", "default", "--generator", "none", "--teacher", "soft"],
+            *["--teach-real", "--weight-column", "w", "--out", str(out)],
+        ]
+    )
+    assert code == 0
+    rows = pd.read_csv(out)
+    assert len(rows) > 60 and rows["w"].iloc[:60].eq(1.0).all() and rows["w"].iloc[60:].between(0, 1).all()
+    assert "copies of real rows with the teacher's labels" in capsys.readouterr().out
+
+
 def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
     big = pd.concat([pd.read_csv(csv_path)] * 4, ignore_index=True)
     big.to_csv(csv_path, index=False)

@@ -48,7 +48,8 @@ class AutoChoice:
     params : the chosen candidate's Augmenter parameters (None for no augmentation).
     evidence : one row per candidate: mean score without and with it, the mean difference
         (positive = better), its 95% interval, the one-sided corrected p-value, Holm's p-value,
-        splits won, seconds, and a verdict (``"use"``, ``"no gain"``, ``"failed: ..."``).
+        the plain paired t-test's one-sided p-value (``p_plain``, anti-conservative over
+        overlapping folds: shown for contrast, never used), splits won, seconds, and a verdict (``"use"``, ``"no gain"``, ``"failed: ..."``).
     reason : one sentence saying what was chosen and why.
     metric, model, splits : what the candidates were judged by and on how many splits.
     """
@@ -68,7 +69,7 @@ class AutoChoice:
 
         return {
             "chosen": self.chosen,
-            "params": self.params,
+            "params": None if self.params is None else {k: _jsonable(v) for k, v in self.params.items()},
             "reason": self.reason,
             "metric": self.metric,
             "model": self.model,
@@ -243,7 +244,8 @@ def choose(
             continue
         d = (scores[name] - scores[NONE_NAME]) * sign
         test = corrected_ttest(d, ratio)
-        p_one = test["p"] / 2 if d.mean() > 0 else 1 - test["p"] / 2
+        p_one = _one_sided(test["p"], d)
+        p_plain = _one_sided(corrected_ttest(d, 0.0)["p"], d)  # what a naive test would say, for contrast
         rows.append(
             {
                 "candidate": name,
@@ -253,6 +255,7 @@ def choose(
                 "ci_low": test["ci_low"],
                 "ci_high": test["ci_high"],
                 "p": float(p_one),
+                "p_plain": float(p_plain),
                 "wins": int((d > 0).sum()),
                 "splits": len(d),
                 "seconds": seconds[name],
@@ -299,6 +302,26 @@ def choose(
     return AutoChoice(
         NONE_NAME, None, evidence, reason, metric, _model_name(model), len(splits), time.perf_counter() - t_start
     )
+
+
+def _one_sided(p_two: float, d: np.ndarray) -> float:
+    """The one-sided p-value (H1: mean difference > 0) of a two-sided one."""
+    if not np.isfinite(p_two):
+        return 1.0
+    return p_two / 2 if d.mean() > 0 else 1 - p_two / 2
+
+
+def _jsonable(value: Any) -> Any:
+    """A candidate's parameter in JSON: a component or model instance as its class and parameters."""
+    if hasattr(value, "get_params"):
+        cls = type(value)
+        params = {k: _jsonable(v) for k, v in value.get_params(deep=False).items()}
+        return {"class": f"{cls.__module__}:{cls.__qualname__}", "params": params}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
 
 
 def _model_name(model: Any) -> str:

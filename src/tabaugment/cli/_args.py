@@ -325,9 +325,18 @@ def _augmenter(args: argparse.Namespace, progress: bool, *, seed: int | None = 0
         generator = _component("generators", generator, _key_values(args.generator_param), args, progress)
     elif args.generator_param:
         raise ParameterError(f"--generator-param needs a named generator, not {args.generator or 'none'!r}.")
+    hardness_params = _key_values(args.hardness_param)
+    if getattr(args, "n_neighbors", None) is not None:
+        hardness_params.setdefault("n_neighbors", args.n_neighbors)
+    hardness, selector = args.hardness, args.selector
+    # auto takes no pipeline options: names as given (the defaults pass), components when tuned (refused)
+    if generator != "auto" or hardness_params:
+        hardness = _component("hardness", args.hardness, hardness_params, args, progress)
+    if generator != "auto" or selector_params:
+        selector = _component("selectors", args.selector, selector_params, args, progress)
     return Augmenter(
-        hardness=_component("hardness", args.hardness, _key_values(args.hardness_param), args, progress),
-        selector=_component("selectors", args.selector, selector_params, args, progress),
+        hardness=hardness,
+        selector=selector,
         generator=generator,
         budget=args.budget,
         max_synthetic_ratio=args.max_synthetic_ratio,

@@ -122,10 +122,13 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
         shown = result.choice.evidence.reindex(columns=cols)
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     counts = ", ".join(f"{k!r}: {v:,}" for k, v in result.budget.items())
-    print(
-        f"selected {len(result.selected):,} of {len(frame):,} rows; generated {int(result.is_synthetic.sum()):,} "
-        f"synthetic rows ({counts})"
-    )
+    if result.choice is not None and result.choice.params is None:
+        print("added no rows: the real rows are the training set")
+    elif fitted is not None and fitted.generator is not None:
+        print(
+            f"selected {len(result.selected):,} of {len(frame):,} rows; generated {int(result.is_synthetic.sum()):,} "
+            f"synthetic rows ({counts})"
+        )
     if result.curation:
         c = result.curation
         print(

@@ -226,6 +226,7 @@ def run_job(
             }
             if result.choice is not None:
                 extra["auto_choice"] = result.choice.chosen
+                extra["auto_evidence"] = _evidence_json(result.choice.evidence)
             if result.curation is not None:
                 extra["curation_kept_share"] = result.curation["kept"] / max(result.curation["drawn"], 1)
         y_train = schema.encode_target(train[target])
@@ -266,6 +267,16 @@ def run_job(
                 store.write(cell.cell_id, cell_rows)
                 overhead += time.perf_counter() - t0
     return JobOutput(cells=rows, work_s=work, overhead_s=overhead)
+
+
+def _evidence_json(evidence: Any) -> str:
+    """auto's evidence per candidate, as one JSON text (a cell row holds scalars)."""
+    keep = ["mean_diff", "p", "p_plain", "p_holm", "wins", "verdict"]
+    table = {
+        str(row["candidate"]): {k: row[k] for k in keep if k in row and row[k] == row[k]}
+        for row in evidence.to_dict("records")
+    }
+    return json.dumps(table, default=float, sort_keys=True)
 
 
 def _fit_and_score(

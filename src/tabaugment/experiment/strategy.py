@@ -325,12 +325,15 @@ class Strategy:
 
     def _candidates(self) -> list[dict[str, Any]]:
         """``auto``'s candidates in canonical form (names kept: they name the choice)."""
+        from tabaugment.augment import augmenter_from_dict
+
         raw = self.get("candidates")
         out = []
-        for cand in _defaults.AUTO_CANDIDATES if raw is None else raw:
+        for i, cand in enumerate(_defaults.AUTO_CANDIDATES if raw is None else raw):
+            name = str(cand.get("name", f"candidate_{i}"))
             budget = cand.get("budget", _defaults.BUDGET)
-            inner = Strategy.from_dict({**{k: v for k, v in cand.items() if k != "budget"}, "name": cand["name"]})
-            out.append({"name": cand["name"], **inner.describe(), "budget": budget})
+            inner = Strategy.from_augmenter(name, augmenter_from_dict(cand))  # components as names or instances
+            out.append({"name": name, **inner.describe(), "budget": budget})
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,6 +18,9 @@ from tabaugment.exceptions import DataError
 
 __all__ = ["TableSpec"]
 
+#: The string dtypes a text column may have, restored as they were ("str": pandas 3's default).
+_TEXT_DTYPES = ("str", "string", "string[python]", "string[pyarrow]")
+
 
 def _py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
@@ -76,8 +79,8 @@ class TableSpec:
                         raise DataError(f"Target column {col!r} has missing labels; drop those rows first.")
                     dtypes[col] = str(dt)
                     cats = sorted(pd.unique(s))
-                else:
-                    dtypes[col] = "object"
+                else:  # text: object, or a string dtype ("str" in pandas 3, "string"), kept as it was
+                    dtypes[col] = str(dt) if isinstance(dt, pd.StringDtype) else "object"
                     cats = sorted(pd.unique(s.dropna()), key=lambda v: (str(type(v)), v))
                 if s.notna().sum() == 0:
                     raise DataError(f"Column {col!r} has no values (all missing); drop it before fitting.")
@@ -143,14 +146,14 @@ class TableSpec:
                 out[col] = pd.Categorical.from_codes(c, categories=pd.Index(cats))
             elif kind == "bool" and (c >= 0).all():
                 out[col] = np.asarray(cats, dtype=bool)[c]
-            elif kind not in ("bool", "object"):  # numeric labels keep their dtype
+            elif kind not in ("bool", "object", *_TEXT_DTYPES):  # numeric labels keep their dtype
                 out[col] = np.asarray(cats)[c].astype(kind)
             else:
                 arr = np.empty(n, dtype=object)
                 ok = c >= 0
                 arr[ok] = np.asarray(cats, dtype=object)[c[ok]]
                 arr[~ok] = None
-                out[col] = pd.Series(arr, dtype=object)
+                out[col] = _text_column(arr, kind)
         frame = pd.DataFrame({c: out[c] for c in self.columns}, index=pd.RangeIndex(n))
         return frame
 
@@ -198,3 +201,12 @@ class TableSpec:
             bounds={k: (float(v[0]), float(v[1])) for k, v in data["bounds"].items()},
             target=data.get("target"),
         )
+
+
+def _text_column(values: np.ndarray, kind: str) -> pd.Series:
+    """Text values (None = missing) in the dtype ``kind`` the column had at fit. Before pandas 3,
+    ``dtype="str"`` meant converting every value with ``str()`` (None became "None"); there the
+    column stays object, as pandas 2 itself read it."""
+    if kind == "object" or (kind == "str" and int(pd.__version__.split(".")[0]) < 3):
+        return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=kind)

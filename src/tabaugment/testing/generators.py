@@ -24,7 +24,8 @@ __all__ = ["check_generator", "contract_table"]
 
 
 def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, str]:
-    """A small mixed table (ints, floats with NaN, categories, object text, bool) and its target."""
+    """A small mixed table (ints, floats with NaN, categories, object text, text in pandas' default
+    string dtype with missing values, bool) and its target."""
     rng = np.random.default_rng(random_state)
     y = np.where(rng.random(n) < 0.35, "bad", "good")
     age = rng.integers(18, 80, n)
@@ -38,6 +39,9 @@ def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, s
     table = pd.DataFrame({"age": age, "income": income, "city": city, "plan": plan, "owner": owner, "label": y})
     table["plan"] = table["plan"].astype(object)
     table["label"] = table["label"].astype(object)
+    # text as pandas reads it by default ("str" in pandas 3), with missing values
+    channel = pd.Series(list(rng.choice(["web", "shop"], n)))
+    table.insert(5, "channel", channel.where(rng.random(n) > 0.1))
     return table, "label"
 
 
