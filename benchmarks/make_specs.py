@@ -178,7 +178,47 @@ Run: tabaugment run benchmarks/imbalance.toml --out benchmarks/results/imbalance
     )
 
 
+def utility() -> None:
+    """Issue 20: auto (the default) and each of its candidates against no augmentation, on seven
+    tables from 100 to 2,000 training rows, with three models."""
+    from tabaugment import _defaults
+
+    strategies: list[dict] = [{"name": "auto"}]
+    for cand in _defaults.AUTO_CANDIDATES:
+        st = {k: ("none" if v is None else v) for k, v in cand.items()}
+        if st["name"] != "self_distillation":
+            st["compare_to"] = "self_distillation"  # synthetic rows beyond what the teacher gives
+        strategies.append(st)
+    big = [100, 250, 500, 1000, 2000]
+    datasets = [{"name": n, "train_size": big} for n in ("adult", "bank_marketing", "buddy", "churn_modelling")]
+    datasets += [
+        {"name": "give_me_some_credit", "train_size": big},
+        {"name": "german_credit", "train_size": [100, 250, 500]},
+        {"name": "diabetes", "train_size": [100, 250]},
+    ]
+    write(
+        "utility",
+        """
+Issue 20: does augmentation help, and does auto know when? auto (the default: its candidates
+against no augmentation by repeated 5-fold cross-validation on the training rows, one-sided
+corrected t-test, Holm) and each candidate run explicitly, against no augmentation on the real
+test rows; the synthetic candidates are also compared with self-distillation (compare_to):
+what synthetic rows add beyond the teacher's labels. Seven tables, 100 to 2,000 training rows
+(as many as each table's training pool allows), LightGBM, a regularised LightGBM and logistic
+regression (auto judges with the model it serves), 10 seeds. The explicit cells measure each
+candidate's true effect; auto's verdicts on them give its false-positive rate
+(benchmarks/utility_analysis.py).
+Made by: python benchmarks/make_specs.py
+Run: tabaugment run benchmarks/utility.toml --out benchmarks/results/utility --n-jobs 2
+""",
+        {"name": "utility", "seeds": 10, "models": ["lightgbm", "lightgbm_small", "logistic_regression"]},
+        datasets,
+        strategies,
+    )
+
+
 if __name__ == "__main__":
     targeting()
     targeted_vs_not()
     imbalance()
+    utility()

@@ -36,6 +36,14 @@ AUTO_ONLY = frozenset({"candidates", "model", "n_splits", "n_repeats", "alpha", 
 _STRATEGY_KEYS = ("name", "budget", "compare_to")
 
 
+#: Parameters that may be None, written "none" in spec files (TOML has no null).
+NULLABLE = ("generator", "curate", "teacher")
+
+
+def _with_nones(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: None if k in NULLABLE and isinstance(v, str) and v.lower() == "none" else v for k, v in data.items()}
+
+
 def _augmenter_defaults() -> dict[str, Any]:
     from tabaugment.augment import Augmenter
 
@@ -92,7 +100,9 @@ class Strategy:
     # ------------------------------------------------------------------ build
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "strategy") -> Strategy:
-        """A strategy from a spec table; raises :class:`SpecError` listing every problem."""
+        """A strategy from a spec table; raises :class:`SpecError` listing every problem.
+        ``"none"`` stands for None where a parameter may be None (TOML has no null)."""
+        data = _with_nones(data)
         problems = cls.problems(data, where)
         if problems:
             raise SpecError(problems)
@@ -115,6 +125,7 @@ class Strategy:
 
         if not isinstance(data, Mapping):
             return [f"{where}: a strategy must be a table; got {type(data).__name__}."]
+        data = _with_nones(data)
         defaults = _augmenter_defaults()
         known = [*_STRATEGY_KEYS, *(k for k in defaults if k not in ("budget", *EXECUTION_ONLY, "random_state"))]
         known += ["random_state", *(f"{k}_params" for k in COMPONENTS)]
