@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from sklearn import metrics
 
 from tabaugment import Augmenter, evaluate_augmentation, make_model
 from tabaugment.data import load_breast_cancer
 from tabaugment.evaluation import paired_comparison, score_predictions
+from tabaugment.evaluation.metrics import METRICS, score_metric
 
 
 def test_metrics_match_scikit_learn() -> None:
@@ -23,6 +26,21 @@ def test_metrics_match_scikit_learn() -> None:
     assert s["f1"] == pytest.approx(metrics.f1_score(y, p >= 0.5))
     assert s["balanced_accuracy"] == pytest.approx(metrics.balanced_accuracy_score(y, p >= 0.5))
     assert s["log_loss"] == pytest.approx(metrics.log_loss(y, p))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 80), threshold=st.floats(0.05, 0.95))
+def test_one_metric_is_the_same_number_as_all_metrics(seed: int, n: int, threshold: float) -> None:
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n - 2)]
+    p = rng.random(n)
+    every = score_predictions(y, p, threshold=threshold)
+    assert list(every) == list(METRICS)
+    for metric in METRICS:
+        one = score_metric(metric, y, p, threshold=threshold)
+        assert one == every[metric] or (np.isnan(one) and np.isnan(every[metric]))
+    with pytest.raises(ValueError, match="Unknown metric 'auc'"):
+        score_metric("auc", y, p)
 
 
 def test_paired_comparison_matches_scipy() -> None:

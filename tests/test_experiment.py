@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -131,23 +132,37 @@ def test_serial_processes_and_dask_runs_agree(tmp_path) -> None:
     assert set(table.verdict) <= {"win", "tie", "loss"}
 
 
-def test_recommend_only_recommends_significant_gains(tmp_path) -> None:
+def test_recommend_is_what_auto_would_do_with_every_row(tmp_path, capsys) -> None:
+    from tabaugment import load_dataset
+    from tabaugment.augment import choose
+    from tabaugment.cli import main
     from tabaugment.experiment import recommend
+    from tabaugment.experiment.recommend import _subsample
 
     cands = [
-        {"name": "hard+copula", "selector": "hardest", "generator": "gaussian_copula", "budget": "1x"},
-        {"name": "all+dup", "selector": "all", "generator": "random_oversampling", "budget": 0.3},
+        {"name": "copula", "generator": "gaussian_copula", "budget": 0.5},
+        {"name": "dup", "generator": "random_oversampling", "budget": 0.3},
     ]
-    rec = recommend("breast_cancer", candidates=cands, seeds=3, folder=tmp_path / "r")
-    assert set(rec.evidence.strategy) == {"hard+copula", "all+dup"}
+    rec = recommend("breast_cancer", candidates=cands, n_repeats=1, train_size=200)
+    assert rec.rows == 200 and set(rec.evidence.candidate) == {"copula", "dup"}
     if rec.strategy is None:
-        assert rec.reason.startswith("Do not augment")
-        assert not (rec.evidence.verdict == "win").any()
+        assert rec.reason.startswith("Do not augment") and not (rec.evidence.verdict == "use").any()
     else:
-        row = rec.evidence.set_index("strategy").loc[rec.strategy["name"]]
-        assert row.p_holm < 0.05 and row.mean_diff > 0
-    again = recommend("breast_cancer", candidates=cands, seeds=3, folder=tmp_path / "r")  # resumes, same advice
-    assert again.reason == rec.reason
+        row = rec.evidence.set_index("candidate").loc[rec.strategy["name"]]
+        assert rec.reason.startswith("Use ") and row.p_holm < 0.05 and row.mean_diff > 0
+    # the same rows, seed and candidates: auto's choice on them
+    ds = load_dataset("breast_cancer")
+    rows = ds.schema.prepare(ds.table)
+    picked = rows.loc[_subsample(rows, ds.schema.target, 200, 0).index]
+    assert picked.index.isin(rows.index).all() and picked["diagnosis"].value_counts().min() > 50  # stratified
+    direct = choose(picked, ds.schema.target, candidates=cands, n_repeats=1, random_state=0)
+    pd.testing.assert_frame_equal(rec.evidence.drop(columns="seconds"), direct.evidence.drop(columns="seconds"))
+    out = tmp_path / "rec.json"
+    assert main(["recommend", "breast_cancer", "--auto-repeats", "1", "--train-size", "200", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "200 rows, lightgbm, 5 splits" in printed and "self_distillation" in printed
+    saved = json.loads(out.read_text())
+    assert saved["rows"] == 200 and len(saved["evidence"]) == 3
 
 
 def test_experiment_folder_report(tmp_path, capsys) -> None:

@@ -129,11 +129,11 @@ def _check_candidates(candidates: Sequence[Mapping[str, Any]]) -> list[dict[str,
 def _score(metric: str, y: np.ndarray, proba: np.ndarray, classes: list[Any], positive: Any) -> float:
     from sklearn import metrics
 
-    from tabaugment.evaluation.metrics import score_predictions
+    from tabaugment.evaluation.metrics import score_metric
 
     if len(classes) == 2:
         p_pos = proba[:, classes.index(positive)]
-        return float(score_predictions((y == positive).astype(int), p_pos)[metric])
+        return score_metric(metric, (y == positive).astype(int), p_pos)
     codes = np.array([classes.index(v) for v in y])
     if metric == "roc_auc":
         return float(metrics.roc_auc_score(codes, proba, multi_class="ovr", labels=list(range(len(classes)))))

@@ -185,17 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "recommend",
         help="which augmentation to use on this table, or none (only if significantly better)",
-        description="Try candidate strategies against no augmentation over resampled splits of DATA and recommend one "
-        "only if it is significantly better on held-out real rows (Holm-corrected paired t-test); else recommend none.",
+        description="What auto would do with all the rows of DATA: its candidates against no augmentation by "
+        "repeated stratified k-fold cross-validation with your model, a one-sided corrected resampled t-test and "
+        "Holm's correction; recommends a candidate only if it is significantly better, else none.",
     )
     p.add_argument("data", help="CSV/Parquet file or catalog name")
     p.add_argument("--target", help="label column (for files)")
-    p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="resampled splits (default 5)")
-    p.add_argument("--model", type=_model_name, default=_defaults.MODEL, help="downstream model (default lightgbm)")
+    p.add_argument(
+        "--model", type=_model_name, default=_defaults.MODEL, help="the model you will train (default lightgbm)"
+    )
     p.add_argument("--metric", default=_defaults.METRIC, help="metric that decides (default roc_auc)")
-    p.add_argument("--train-size", default="full", help="training rows per split: N, a fraction, or full (default)")
-    p.add_argument("--out", help="keep the grid's results in this folder (resumable)")
-    p.add_argument("--n-jobs", type=int, default=1, help="cells in parallel")
+    p.add_argument("--alpha", type=float, default=_defaults.ALPHA, help="significance level after Holm (default 0.05)")
+    p.add_argument("--auto-splits", type=int, default=_defaults.AUTO_SPLITS, help="folds (default 5)")
+    p.add_argument("--auto-repeats", type=int, default=_defaults.AUTO_REPEATS, help="repeats of the folds (default 2)")
+    p.add_argument("--train-size", default="full", help="rows to decide on: N, a fraction, or full (default)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds and the candidates (default 0)")
+    p.add_argument("--out", help="write the evidence as JSON to this file")
     return parser
 
 

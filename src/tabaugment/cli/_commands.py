@@ -319,25 +319,35 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
 
 
 def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
+    import json
+
+    from tabaugment._io import write_text_atomic
+    from tabaugment._json import jsonable
     from tabaugment.experiment import recommend
 
     size: Any = args.train_size if args.train_size == "full" else _number(args.train_size)
     rec = recommend(
         args.data,
         target=args.target,
-        seeds=args.seeds,
         model=args.model,
         metric=args.metric,
+        alpha=args.alpha,
+        n_splits=args.auto_splits,
+        n_repeats=args.auto_repeats,
         train_size=size,
-        folder=args.out,
-        n_jobs=args.n_jobs,
+        random_state=args.seed,
         progress=progress,
     )
-    cols = ["strategy", "budget", "baseline_mean", "treatment_mean", "mean_diff", "p", "p_holm", "verdict"]
-    if len(rec.evidence):
-        print(rec.evidence[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        print()
+    cols = ["candidate", "baseline_mean", "candidate_mean", "mean_diff", "p", "p_holm", "verdict"]
+    print(
+        f"{rec.rows:,} rows, {args.model}, {rec.choice.splits} splits ({args.auto_splits}-fold x {args.auto_repeats})"
+    )
+    print(rec.evidence.reindex(columns=cols).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print()
     print(rec.reason)
+    if args.out:
+        write_text_atomic(args.out, json.dumps(jsonable(rec.to_dict()), indent=2) + "\n")
+        print(f"wrote {args.out}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HIGHER_IS_BETTER", "METRICS", "amex_metric", "score_predictions", "weighted_gini"]
+__all__ = ["HIGHER_IS_BETTER", "METRICS", "amex_metric", "score_metric", "score_predictions", "weighted_gini"]
 
 #: Metric names in report order.
 METRICS = (
@@ -62,6 +62,35 @@ def amex_metric(y_true: np.ndarray, proba: np.ndarray) -> float:
     return 0.5 * (weighted_gini(y, proba) + captured)
 
 
+def _prepared(y_true: np.ndarray, proba: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y = np.asarray(y_true).astype(int)
+    p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1 - 1e-15)
+    return y, p, (p >= threshold).astype(int)
+
+
+def _one(metric: str, y: np.ndarray, p: np.ndarray, pred: np.ndarray) -> float:
+    from sklearn import metrics
+
+    if metric in ("roc_auc", "gini"):
+        auc = float(metrics.roc_auc_score(y, p))
+        return auc if metric == "roc_auc" else 2 * auc - 1
+    if metric == "amex_gini":
+        return weighted_gini(y, p)
+    if metric == "amex_metric":
+        return amex_metric(y, p)
+    if metric == "pr_auc":
+        return float(metrics.average_precision_score(y, p))
+    if metric == "log_loss":
+        return float(metrics.log_loss(y, p, labels=[0, 1]))
+    if metric == "f1":
+        return float(metrics.f1_score(y, pred, zero_division=0))
+    if metric == "balanced_accuracy":
+        return float(metrics.balanced_accuracy_score(y, pred))
+    if metric == "accuracy":
+        return float(metrics.accuracy_score(y, pred))
+    raise ValueError(f"Unknown metric {metric!r}; choose from {', '.join(METRICS)}.")
+
+
 def score_predictions(y_true: np.ndarray, proba: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
     """All :data:`METRICS` for 0/1 labels and positive-class probabilities.
 
@@ -69,20 +98,12 @@ def score_predictions(y_true: np.ndarray, proba: np.ndarray, *, threshold: float
     ``amex_metric`` :func:`amex_metric`; PR-AUC is average precision; F1, balanced accuracy and
     accuracy use ``threshold`` on the probability.
     """
-    from sklearn import metrics
+    y, p, pred = _prepared(y_true, proba, threshold)
+    out = {m: _one(m, y, p, pred) for m in METRICS if m != "gini"}
+    out["gini"] = 2 * out["roc_auc"] - 1
+    return {m: out[m] for m in METRICS}
 
-    y_true = np.asarray(y_true).astype(int)
-    proba = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1 - 1e-15)
-    pred = (proba >= threshold).astype(int)
-    auc = float(metrics.roc_auc_score(y_true, proba))
-    return {
-        "roc_auc": auc,
-        "gini": 2 * auc - 1,
-        "amex_gini": weighted_gini(y_true, proba),
-        "amex_metric": amex_metric(y_true, proba),
-        "pr_auc": float(metrics.average_precision_score(y_true, proba)),
-        "log_loss": float(metrics.log_loss(y_true, proba, labels=[0, 1])),
-        "f1": float(metrics.f1_score(y_true, pred, zero_division=0)),
-        "balanced_accuracy": float(metrics.balanced_accuracy_score(y_true, pred)),
-        "accuracy": float(metrics.accuracy_score(y_true, pred)),
-    }
+
+def score_metric(metric: str, y_true: np.ndarray, proba: np.ndarray, *, threshold: float = 0.5) -> float:
+    """One metric of :func:`score_predictions` (for loops that need only one)."""
+    return _one(metric, *_prepared(y_true, proba, threshold))

@@ -10,7 +10,7 @@ whether to augment a table at all.
 from tabaugment.experiment.analysis import analyze, holm
 from tabaugment.experiment.evaluate import EvaluationResult, evaluate_augmentation
 from tabaugment.experiment.grid import Cell, ModelSpec
-from tabaugment.experiment.recommend import DEFAULT_CANDIDATES, Recommendation, recommend
+from tabaugment.experiment.recommend import Recommendation, recommend
 from tabaugment.experiment.runner import run_cells, run_experiment
 from tabaugment.experiment.scaling import ScalingFit, fit_scaling_law, scaling_table
 from tabaugment.experiment.spec import ExperimentSpec, load_spec
@@ -18,7 +18,6 @@ from tabaugment.experiment.store import ResultStore
 from tabaugment.experiment.strategy import Strategy
 
 __all__ = [
-    "DEFAULT_CANDIDATES",
     "Cell",
     "EvaluationResult",
     "ExperimentSpec",

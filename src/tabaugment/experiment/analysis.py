@@ -84,7 +84,9 @@ def analyze(
                 if reference is not None:
                     if strategy not in reference:
                         continue
-                    ref_cells = sub[(sub.strategy == reference[strategy]) & (sub.budget == budget)]
+                    ref_cells = sub[sub.strategy == reference[strategy]]
+                    if ref_cells.budget.nunique() > 1:  # a reference at several budgets: the same one
+                        ref_cells = ref_cells[ref_cells.budget == budget]
                     base = ref_cells.set_index("seed")["value"]
                 treat = sp.set_index("seed")["value"]
                 seeds = base.index.intersection(treat.index)

@@ -1,120 +1,125 @@
 """A guard for users: which augmentation to use on this table, or none.
 
-:func:`recommend` runs a small grid of candidate strategies against no augmentation on the
-user's own data, over ``seeds`` resampled train / validation / test splits (inner
-cross-validation by repeated stratified splits), and recommends the strategy with the largest
-gain only if it is significantly better than no augmentation on the held-out real rows
-(Holm-corrected paired t-test over the candidates, ``alpha``). Otherwise it recommends no
-augmentation, and says why, with the evidence.
+:func:`recommend` asks what ``auto`` would do with all the rows of a table: its candidates
+(by default the Augmenter's, :data:`tabaugment._defaults.AUTO_CANDIDATES`) against no
+augmentation, by repeated stratified k-fold cross-validation with the model the user will
+train, a one-sided corrected resampled t-test (Nadeau & Bengio; the folds overlap) and Holm's
+correction over the candidates. It recommends the candidate with the largest gain among those
+significantly better, otherwise no augmentation, and says why, with the evidence.
+``benchmarks/results/utility`` measures how often this rule chooses a candidate that does not
+help on unseen rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tabaugment import _defaults
-from tabaugment.experiment.analysis import analyze
-from tabaugment.experiment.runner import run_experiment
-from tabaugment.experiment.spec import load_spec
+from tabaugment.exceptions import ParameterError
 
-__all__ = ["DEFAULT_CANDIDATES", "TORCH_CANDIDATES", "Recommendation", "default_candidates", "recommend"]
-
-#: Candidate strategies tried by default: the ones that won somewhere in the committed
-#: reproductions (benchmarks/results/targeting, targeted_vs_not, imbalance).
-DEFAULT_CANDIDATES: list[dict[str, Any]] = [
-    # the best across datasets in the targeting experiment (the Augmenter's default)
-    {"name": "all+copula", "selector": "all", "generator": "gaussian_copula", "budget": 0.2},
-    # significant gains on adult and give_me_some_credit at 2,000 rows
-    {"name": "all+smote", "selector": "all", "generator": "smote", "budget": 1.0},
-    # minority oversampling with a model of the minority class (imbalance reproduction)
-    {"name": "minority+copula", "selector": "minority", "generator": "gaussian_copula", "budget": "1x"},
-]
-#: Added when torch is installed: the targeted strategy that beat non-targeted augmentation
-#: on the credit-default data (targeted_vs_not: hardest 10% + CTGAN, 10% synthetic rows).
-TORCH_CANDIDATES: list[dict[str, Any]] = [
-    {
-        "name": "hardest10+ctgan",
-        "selector": "hardest",
-        "selector_params": {"fraction": 0.1},
-        "generator": "ctgan",
-        "generator_params": {"epochs": 50},
-        "budget": 0.1,
-    },
-]
-
-
-def default_candidates() -> list[dict[str, Any]]:
-    """:data:`DEFAULT_CANDIDATES`, plus :data:`TORCH_CANDIDATES` when torch is importable."""
-    import importlib.util
-
-    extra = TORCH_CANDIDATES if importlib.util.find_spec("torch") is not None else []
-    return [*DEFAULT_CANDIDATES, *extra]
+__all__ = ["Recommendation", "recommend"]
 
 
 @dataclasses.dataclass
 class Recommendation:
-    """The advice, the reason, and the comparison it rests on."""
+    """The advice, the reason, and the comparison it rests on.
+
+    Attributes
+    ----------
+    strategy : the recommended candidate (Augmenter parameters with its ``"name"``), or None.
+    reason : one sentence.
+    evidence : one row per candidate (see :class:`~tabaugment.augment.AutoChoice`).
+    choice : the full :class:`~tabaugment.augment.AutoChoice`.
+    rows : the rows it was decided on.
+    """
 
     strategy: dict[str, Any] | None
     reason: str
     evidence: pd.DataFrame
+    choice: Any
+    rows: int
 
     def __str__(self) -> str:
         return self.reason
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**self.choice.to_dict(), "rows": self.rows}
+
 
 def recommend(
-    data: str | Path,
+    data: Any,
     *,
     target: str | None = None,
-    candidates: list[dict[str, Any]] | None = None,
-    seeds: int = _defaults.SEEDS,
-    model: str = _defaults.MODEL,
+    candidates: Sequence[Mapping[str, Any]] | None = None,
+    model: Any = _defaults.MODEL,
     metric: str = _defaults.METRIC,
-    train_size: Any = "full",
     alpha: float = _defaults.ALPHA,
-    folder: str | Path | None = None,
-    n_jobs: int = 1,
+    n_splits: int = _defaults.AUTO_SPLITS,
+    n_repeats: int = _defaults.AUTO_REPEATS,
+    train_size: int | float | str = "full",
+    random_state: int = 0,
     progress: bool = False,
 ) -> Recommendation:
-    """Try ``candidates`` against no augmentation; recommend one only if significantly better.
+    """Try ``candidates`` against no augmentation on ``data``; recommend one only if it is
+    significantly better.
 
-    ``data`` is a catalog name or a file (then give ``target``). Results go to ``folder``
-    (a temporary one by default), so a rerun with the same folder resumes.
+    ``data`` is a catalog name, a file (give ``target``), a :class:`~tabaugment.data.Dataset`
+    or a frame (give ``target``). Only training rows are used: a catalog table's separate test
+    rows never. ``train_size`` subsamples them (stratified): N rows, a fraction, or ``"full"``.
+
+    Examples
+    --------
+    >>> from tabaugment.experiment import recommend
+    >>> rec = recommend("breast_cancer", candidates=[{"name": "smote", "generator": "smote"}], n_repeats=1)
+    >>> rec.strategy is None or rec.strategy["name"] == "smote"
+    True
     """
-    cands = candidates or default_candidates()
-    ds: dict[str, Any] = (
-        {"path": str(data), "target": target} if target or Path(str(data)).exists() else {"name": str(data)}
+    from tabaugment.augment._auto import choose
+    from tabaugment.experiment.evaluate import resolve_data
+
+    dataset = resolve_data(data, target=target).dataset
+    frame = dataset.schema.prepare(dataset.table)
+    frame = _subsample(frame, dataset.schema.target, train_size, random_state)
+    choice = choose(
+        frame,
+        dataset.schema.target,
+        candidates=candidates,
+        model=model,
+        n_splits=n_splits,
+        n_repeats=n_repeats,
+        alpha=alpha,
+        metric=metric,
+        random_state=random_state,
+        progress=progress,
     )
-    ds["train_size"] = [train_size]
-    spec = load_spec(
-        {"experiment": {"name": "recommend", "seeds": seeds, "models": [model]}, "datasets": [ds], "strategies": cands}
+    strategy = None if choice.params is None else {"name": choice.chosen, **choice.params}
+    reason = choice.reason.replace("auto chose no augmentation", "Do not augment", 1)
+    if strategy is not None:
+        reason = reason.replace(f"auto chose {choice.chosen}", f"Use {choice.chosen}", 1)
+    return Recommendation(strategy, reason, choice.evidence, choice, len(frame))
+
+
+def _subsample(frame: pd.DataFrame, target: str, size: int | float | str, random_state: int) -> pd.DataFrame:
+    if isinstance(size, str):
+        if size != "full":
+            raise ParameterError(f"train_size must be a number of rows, a fraction or 'full'; got {size!r}.")
+        return frame
+    n = round(size * len(frame)) if isinstance(size, float) and size <= 1 else int(size)
+    if n >= len(frame):
+        return frame
+    if n < 4:
+        raise ParameterError(f"train_size={size!r} leaves {n} rows; give at least 4.")
+    from sklearn.model_selection import train_test_split
+
+    labels = frame[target].astype(str)
+    stratify = labels if labels.value_counts().min() >= 2 else None
+    keep, _ = train_test_split(
+        np.arange(len(frame)), train_size=n, random_state=random_state % (2**32), stratify=stratify
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        results = run_experiment(spec, folder or tmp, n_jobs=n_jobs, progress=progress)
-    table = analyze(results, alpha=alpha)
-    evidence = table[table.metric == metric].sort_values("mean_diff", ascending=False).reset_index(drop=True)
-    wins = evidence[evidence.verdict == "win"]
-    if len(wins):
-        best = wins.iloc[0]
-        chosen = next(c for c in cands if c["name"] == best.strategy)
-        reason = (
-            f"Use {best.strategy}: {metric} {best.treatment_mean:.4f} vs {best.baseline_mean:.4f} without augmentation "
-            f"({best.mean_diff:+.4f}, Holm-corrected p = {best.p_holm:.3g}, {int(best.wins)}/{int(best.n_seeds)} splits better)."
-        )
-        return Recommendation(strategy=chosen, reason=reason, evidence=evidence)
-    if len(evidence):
-        top = evidence.iloc[0]
-        reason = (
-            f"Do not augment: no candidate beat no augmentation significantly on held-out real rows. The best, "
-            f"{top.strategy}, changed {metric} by {top.mean_diff:+.4f} (Holm-corrected p = {top.p_holm:.3g}, "
-            f"{len(evidence)} candidates, {seeds} splits)."
-        )
-    else:
-        reason = "Do not augment: no candidate could be compared (too few seeds)."
-    return Recommendation(strategy=None, reason=reason, evidence=evidence)
+    return frame.iloc[np.sort(keep)]
