@@ -139,9 +139,23 @@ def test_evaluate_command_on_a_csv(tmp_path, csv_path, capsys) -> None:
         (["--target", "default", "--selector", "all", "--fraction", "0.3"], "'all' has no fraction parameter"),
         (["--target", "default", "--generator-param", "k_nieghbors=3", "--generator", "smote"], "no parameter"),
         (["--target", "default", "--budget", "lots"], "Unknown budget 'lots'"),
+        (
+            [
+                "--target",
+                "default",
+                "--generator",
+                "smote",
+                "--filter-invalid",
+                "--rule",
+                "age.to_csv('x.csv') or age >= 0",
+            ],
+            "unexpected '.' at position 3",
+        ),
+        (["--target", "default", "--generator", "smote", "--rule", "agee > 18"], "reads column 'agee'"),
     ],
 )
-def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, csv_path, capsys, args, message) -> None:
+def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, csv_path, capsys, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "aug.csv"
     try:
         code = main(["augment", str(csv_path), *args, "--out", str(out)])

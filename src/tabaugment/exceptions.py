@@ -14,6 +14,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "ParameterError",
+    "RuleError",
     "SamplingShortfallWarning",
     "SchemaError",
     "SpecError",
@@ -62,6 +63,10 @@ class ParameterError(TabAugmentError, ValueError):
 
 class DataError(TabAugmentError, ValueError):
     """The data cannot be used for the requested operation (too few rows, bad budget...)."""
+
+
+class RuleError(TabAugmentError, ValueError):
+    """A validity rule cannot be parsed or evaluated (it names the token or column at fault)."""
 
 
 class DataLeakageError(TabAugmentError, ValueError):

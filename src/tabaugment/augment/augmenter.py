@@ -28,6 +28,7 @@ from tabaugment._registry import resolve
 from tabaugment.augment._budget import BUDGET, Budget, resolve_budget
 from tabaugment.augment._teacher import Teacher, label_rows
 from tabaugment.data.io import to_pandas
+from tabaugment.data.rules import parse_rule
 from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, NotFittedError, ParameterError, SchemaError
 from tabaugment.generators.base import BaseGenerator
@@ -267,12 +268,19 @@ class Augmenter(ParamsMixin, BaseEstimator):
             from tabaugment._registry import get_class
 
             get_class("generators", self.generator)  # an unknown name fails here, with suggestions
+        for query in self._rule_texts():  # a bad rule fails before any work
+            parse_rule(query)
         if self.teach_real and self.teacher is None:
             raise ParameterError("teach_real=True needs a teacher: set teacher='soft' (or 'hard').")
         if self.generator is None and not self.teach_real:
             raise ParameterError(
                 "generator=None adds no rows; give a generator, 'auto', or teach_real=True with a teacher."
             )
+
+    def _rule_texts(self) -> list[str]:
+        from tabaugment.data.constraints import _user_items
+
+        return [query for _, query in _user_items(self.rules)]
 
     @property
     def is_auto(self) -> bool:
@@ -292,6 +300,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         _check_target(frame, target)
+        for query in self._rule_texts():
+            parse_rule(query).check_columns(frame.columns)
         vframe = None
         if validation is not None:
             vframe = to_pandas(validation) if not isinstance(validation, pd.DataFrame) else validation

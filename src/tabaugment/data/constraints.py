@@ -14,8 +14,9 @@ Learned rule kinds (each a :class:`Rule` with a readable description):
 - ``order``: one numerical column never exceeds another in the real rows (only learned when
   the ranges overlap, so the bounds alone do not already imply it).
 
-User rules are pandas query strings that a *valid* row satisfies, e.g.
-``"age >= 18 or `marital-status` == 'Never-married'"``.
+User rules are conditions that a *valid* row satisfies, e.g.
+``"age >= 18 or `marital-status` == 'Never-married'"``, in the small language of
+:mod:`tabaugment.data.rules` (parsed by us: no rule can run code).
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ import pandas as pd
 
 from tabaugment._json import records
 from tabaugment.data.encoding import split_column_kinds
+from tabaugment.data.rules import parse_rule
 from tabaugment.exceptions import DataError
 
-__all__ = ["Constraints", "Rule", "ValidityResult", "learn_constraints"]
+__all__ = ["RULE_KINDS", "Constraints", "Rule", "ValidityResult", "learn_constraints"]
+
+#: The kinds of rules, learned and given.
+RULE_KINDS = ("range", "integer", "domain", "range_by", "determines", "order", "user")
 
 
 def _py(v: Any) -> Any:
@@ -85,11 +90,7 @@ class Rule:
             b = frame[self.columns[1]].to_numpy(dtype=float)
             return np.isnan(a) | np.isnan(b) | (a <= b)
         if self.kind == "user":
-            try:
-                result = frame.eval(p["query"])
-            except Exception as exc:
-                raise DataError(f"User rule {self.name!r} ({p['query']!r}) cannot be evaluated: {exc}") from exc
-            return np.asarray(result, dtype=bool)
+            return parse_rule(p["query"]).evaluate(frame)
         raise DataError(f"Unknown rule kind {self.kind!r}.")
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,6 +209,7 @@ class Constraints:
             rules += _dependencies(real, cat, num, min_support)
             rules += _orders(real, num, min_support)
         for i, (name, query) in enumerate(_user_items(user_rules)):
+            parse_rule(query).check_columns(real.columns)  # a typo fails here, before any sampling
             rules.append(Rule(name or f"user_{i + 1}", "user", [], f"user rule: {query}", {"query": query}))
         return cls(rules=rules)
 
@@ -243,8 +245,28 @@ class Constraints:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Constraints:
-        """Inverse of :meth:`to_dict`."""
-        return cls(rules=[Rule(**r) for r in data["rules"]])
+        """Inverse of :meth:`to_dict`; every rule is checked (kinds, fields, user rules parsed)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
+            raise DataError("A constraints file is a table with a list of 'rules'.")
+        rules = []
+        fields = {f.name for f in dataclasses.fields(Rule)}
+        for i, r in enumerate(data["rules"]):
+            if (
+                not isinstance(r, Mapping)
+                or set(r) - fields
+                or not {"name", "kind", "columns", "description"} <= set(r)
+            ):
+                raise DataError(
+                    f"Rule {i} of the constraints file must have the fields {sorted(fields)}; got {r!r:.200}."
+                )
+            if r["kind"] not in RULE_KINDS:
+                raise DataError(
+                    f"Rule {r['name']!r} has unknown kind {r['kind']!r}; kinds are {', '.join(RULE_KINDS)}."
+                )
+            if r["kind"] == "user":
+                parse_rule(r.get("params", {}).get("query"))
+            rules.append(Rule(**r))
+        return cls(rules=rules)
 
 
 def learn_constraints(real: pd.DataFrame, **kwargs: Any) -> Constraints:
