@@ -171,3 +171,45 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, csv_path, capsy
 def test_datasets_command(datasets_dir, capsys) -> None:
     assert main(["datasets", "--datasets-dir", str(datasets_dir)]) == 0
     assert "give_me_some_credit" in capsys.readouterr().out
+
+
+def test_outputs_never_overwrite_the_input_or_a_foreign_file(tmp_path, csv_path, capsys) -> None:
+    original = csv_path.read_bytes()
+    base = ["augment", str(csv_path), "--target", "default", "--generator", "smote"]
+    assert main([*base, "--out", str(csv_path)]) == 2
+    assert "is the input file (DATA)" in capsys.readouterr().err
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    assert main([*base, "--out", str(tmp_path / "aug.csv"), "--save-generator", str(notes)]) == 2
+    assert "is a file; give a folder name" in capsys.readouterr().err
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(b"meow")
+    assert main([*base, "--out", str(tmp_path / "aug.csv"), "--save-generator", str(folder)]) == 2
+    assert "folder with other files in it" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "aug.xlsx")]) == 2
+    assert "name a .csv or .parquet file" in capsys.readouterr().err
+    assert csv_path.read_bytes() == original and notes.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loans.csv", "notes.txt", "photos"]
+    assert [p.name for p in folder.iterdir()] == ["cat.jpg"]
+    # an earlier saved generator is replaced, as asked
+    gen = tmp_path / "gen"
+    for _ in range(2):
+        assert main([*base, "--out", str(tmp_path / "aug.csv"), "--save-generator", str(gen)]) == 0
+    assert sorted(p.name for p in gen.iterdir()) == ["arrays.safetensors", "config.json"]
+
+
+def test_written_files_follow_the_umask(tmp_path, csv_path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out, gen = tmp_path / "aug.csv", tmp_path / "gen"
+        args = ["augment", str(csv_path), "--target", "default", "--generator", "smote"]
+        assert main([*args, "--out", str(out), "--save-generator", str(gen)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(gen.stat().st_mode) == 0o755
+    assert stat.S_IMODE((gen / "config.json").stat().st_mode) == 0o644

@@ -165,6 +165,65 @@ def test_corrupt_and_missing_model_files(tmp_path) -> None:
         SMOTEGenerator.load(GaussianCopula(random_state=0).fit(table, target=target).save(tmp_path / "g"))
 
 
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("tvae", "hidden", 400_000),
+        ("ctgan", "width", 400_000),
+        ("diffusion", "width", 400_000),
+        ("tabular_gpt", "d_model", 65_536),
+    ],
+)
+def test_a_tampered_network_size_is_refused_before_any_allocation(tmp_path, name, key, value) -> None:
+    pytest.importorskip("torch")
+    table, target = contract_table()
+    cls = get_class("generators", name)
+    path = cls(**{**cls._unit_test_params(), "random_state": 0}).fit(table, target=target).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    config["params"][key] = value  # built for real: hundreds of GB
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="do not match the saved parameters"):
+        load_generator(path)
+
+
+def test_every_loading_failure_is_a_model_file_error(tmp_path) -> None:
+    table, target = contract_table()
+    path = SMOTEGenerator(k_neighbors=3, random_state=0).fit(table, target=target).save(tmp_path / "m")
+    good = json.loads((path / "config.json").read_text())
+    cases = {
+        "deep": "[" * 100_000 + "]" * 100_000,
+        "bad parameter": json.dumps({**good, "params": {**good["params"], "k_neighbors": -3}}),
+        "unknown parameter": json.dumps({**good, "params": {**good["params"], "colour": 1}}),
+        "wrong spec": json.dumps({**good, "spec": {"columns": 3}}),
+        "no state": json.dumps({k: v for k, v in good.items() if k != "state"}),
+    }
+    for text in cases.values():
+        (path / "config.json").write_text(text)
+        with pytest.raises(ModelFileError):
+            load_generator(path)
+    (path / "config.json").write_text(" " * (65 * 2**20))
+    with pytest.raises(ModelFileError, match="a generator's config is at most"):
+        load_generator(path)
+
+
+def test_save_refuses_a_file_or_a_foreign_folder_and_touches_neither(tmp_path) -> None:
+    table, target = contract_table()
+    gen = GaussianCopula(random_state=0).fit(table, target=target)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("keep me")
+    with pytest.raises(ParameterError, match="is a file; give a folder name"):
+        gen.save(mine)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years")
+    with pytest.raises(ParameterError, match="folder with other files in it"):
+        gen.save(folder)
+    assert mine.read_text() == "keep me" and [p.name for p in folder.iterdir()] == ["thesis.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "work"]
+    gen.save(tmp_path / "m")
+    assert GaussianCopula(random_state=1).fit(table, target=target).save(tmp_path / "m").is_dir()  # replaced
+
+
 def test_save_leaves_nothing_half_written_on_failure(tmp_path, monkeypatch) -> None:
     import safetensors.numpy
 

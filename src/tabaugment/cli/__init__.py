@@ -226,8 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tabaugment.exceptions import TabAugmentError
 
     try:
-        from tabaugment.cli._commands import COMMANDS
+        from tabaugment.cli._commands import COMMANDS, check_paths
 
+        check_paths(args)
         return COMMANDS[args.command](args, progress)
     except (TabAugmentError, OSError) as exc:  # a bug elsewhere keeps its traceback
         if args.verbose >= 2:

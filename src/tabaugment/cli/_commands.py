@@ -351,6 +351,38 @@ def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
     return 0
 
 
+#: Commands whose --out is a table (CSV or Parquet by its suffix).
+_TABLE_OUTPUTS = ("hardness", "augment")
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or a file or folder the
+    command did not write, and table outputs of a format we cannot write."""
+    from tabaugment._io import check_writable_dir
+    from tabaugment.data.io import check_table_path
+
+    inputs = []
+    for name in ("data", "validation", "test"):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and Path(value).is_file():
+            inputs.append((name, Path(value).resolve()))
+    outputs = [getattr(args, "out", None), getattr(args, "save_generator", None)]
+    for out in (o for o in outputs if isinstance(o, str)):
+        for name, path in inputs:
+            if Path(out).resolve() == path:
+                option = "--save-generator" if out == getattr(args, "save_generator", None) else "--out"
+                raise ParameterError(
+                    f"{option} {out!r} is the input file ({'DATA' if name == 'data' else '--' + name}); "
+                    "write the result to another file: tabaugment never overwrites its input."
+                )
+    if args.command in _TABLE_OUTPUTS and getattr(args, "out", None):
+        check_table_path(args.out)
+    if getattr(args, "save_generator", None):
+        from tabaugment.generators.base import is_generator_folder
+
+        check_writable_dir(args.save_generator, is_generator_folder)
+
+
 COMMANDS = {
     "recommend": _cmd_recommend,
     "run": _cmd_run,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from tabaugment.exceptions import DataError
+from tabaugment.exceptions import DataError, ParameterError
 
-__all__ = ["read_table", "to_pandas", "write_table"]
+__all__ = ["TABLE_SUFFIXES", "check_table_path", "read_table", "to_pandas", "write_table"]
 
 
 def to_pandas(table: Any) -> pd.DataFrame:
@@ -60,11 +60,24 @@ def read_table(source: Any, *, sep: str | None = None) -> pd.DataFrame:
     return frame
 
 
+#: File suffixes of the tables tabaugment writes.
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+def check_table_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` if its suffix names a format :func:`write_table` writes, else a clear error."""
+    target = Path(path)
+    if target.suffix.lower() not in TABLE_SUFFIXES:
+        shown = target.suffix or "no suffix"
+        raise ParameterError(f"Cannot write a table to {str(target)!r} ({shown}); name a .csv or .parquet file.")
+    return target
+
+
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``frame`` atomically as CSV or Parquet, chosen by the file suffix."""
     from tabaugment._io import atomic_path
 
-    target = Path(path)
+    target = check_table_path(path)
     with atomic_path(target) as tmp:
         if target.suffix.lower() in (".parquet", ".pq"):
             frame.to_parquet(tmp, index=False)

@@ -24,7 +24,14 @@ from sklearn.base import BaseEstimator
 from tabaugment._random import RandomState, check_random_state
 from tabaugment._version import __version__
 from tabaugment.data.splits import check_not_test
-from tabaugment.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
+from tabaugment.exceptions import (
+    DataError,
+    MissingDependencyError,
+    ModelFileError,
+    NotFittedError,
+    ParameterError,
+    TabAugmentError,
+)
 from tabaugment.generators._table import TableSpec
 from tabaugment.params import ParamsMixin
 
@@ -32,6 +39,8 @@ __all__ = ["FORMAT_VERSION", "BaseGenerator", "load_generator"]
 
 #: Version of the on-disk format; files with a higher number are refused.
 FORMAT_VERSION = 1
+#: The largest generator config file read (the weights live in the safetensors file).
+MAX_CONFIG_BYTES = 64 * 2**20
 _CONFIG = "config.json"
 _ARRAYS = "arrays.safetensors"
 
@@ -156,7 +165,7 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
             "state": _jsonable(state),
         }
         target = Path(path)
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, replaceable=is_generator_folder) as tmp:
             (tmp / _CONFIG).write_text(json.dumps(config, indent=1), encoding="utf-8")
             save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / _ARRAYS))
         return target
@@ -187,6 +196,11 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
         raise NotImplementedError
 
 
+def is_generator_folder(path: Path) -> bool:
+    """Whether ``path`` holds a saved generator and nothing else (so saving may replace it)."""
+    return {p.name for p in path.iterdir()} <= {_CONFIG, _ARRAYS}
+
+
 def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
     """Read any generator written by :meth:`BaseGenerator.save`."""
     from safetensors import SafetensorError
@@ -198,12 +212,17 @@ def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
         raise ModelFileError(
             f"{str(folder)!r} is not a saved tabaugment generator (expected {_CONFIG} and {_ARRAYS} in it)."
         )
+    if config_path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ModelFileError(
+            f"{str(config_path)!r} is {config_path.stat().st_size:,} bytes; a generator's config is at most "
+            f"{MAX_CONFIG_BYTES:,}. It is not a file tabaugment wrote."
+        )
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
         version = int(config["format_version"])
         class_path = str(config["class"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelFileError(f"{str(config_path)!r} is corrupt: {exc}") from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ModelFileError(f"{str(config_path)!r} is corrupt: {type(exc).__name__}: {exc}") from exc
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{str(folder)!r} was written by tabaugment {config.get('tabaugment_version', '?')} "
@@ -217,12 +236,18 @@ def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
         raise ModelFileError(f"{str(arrays_path)!r} is corrupt: {exc}") from exc
     try:
         gen = cls(**config["params"])
+        gen._validate_params()
         gen.spec_ = TableSpec.from_dict(config["spec"])
         gen.n_rows_fitted_ = int(config["n_rows_fitted"])
         gen._rng_ = check_random_state(getattr(gen, "random_state", None))
         gen._set_state(config["state"], arrays)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ModelFileError(f"{str(folder)!r} is corrupt or incomplete: {exc!r}") from exc
+    except (ModelFileError, MissingDependencyError):
+        raise
+    except TabAugmentError as exc:  # e.g. a parameter out of its range
+        raise ModelFileError(f"{str(folder)!r} holds invalid settings: {exc}") from exc
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError, RecursionError) as exc:
+        # RuntimeError: torch's own complaints about weights that do not fit
+        raise ModelFileError(f"{str(folder)!r} is corrupt or incomplete: {type(exc).__name__}: {exc}") from exc
     return gen
 
 

@@ -131,10 +131,33 @@ class NeuralGenerator(BaseGenerator):
         self.history_ = state["history"]
         self.device_ = resolve_device(self.device)
         self._load_extra_state(state)
+        self._check_shapes(arrays)  # before anything the file's parameters size is allocated
         self.modules_ = self._build_modules(self._seed())
         for name in self._modules:
             load_state_arrays(name, self.modules_[name], arrays)
             self.modules_[name].to(self.device_).eval()
+
+    def _check_shapes(self, arrays: dict[str, np.ndarray]) -> None:
+        """The networks the saved parameters describe, built without memory (torch's meta
+        device), must have exactly the shapes of the saved weights; a tampered or mismatched
+        file is refused here instead of allocating what its parameters ask for."""
+        from tabaugment.exceptions import ModelFileError
+
+        torch = torch_module()
+        with torch.device("meta"):
+            shapes = self._build_modules(self._seed())
+        for name in self._modules:
+            # a scalar buffer comes back from safetensors as one value: () and (1,) are the same
+            expected = {f"{name}/{k}": tuple(v.shape) or (1,) for k, v in shapes[name].state_dict().items()}
+            given = {k: tuple(v.shape) or (1,) for k, v in arrays.items() if k.startswith(name + "/")}
+            if expected != given:
+                wrong = sorted(set(expected) ^ set(given)) or [k for k in expected if expected[k] != given[k]]
+                key = wrong[0]
+                raise ModelFileError(
+                    f"The saved weights do not match the saved parameters of this {type(self).__name__}: {key!r} "
+                    f"should be {expected.get(key, 'absent')}, the weights file has {given.get(key, 'nothing')}. "
+                    "The file was changed or damaged; save the generator again."
+                )
 
     def _extra_state(self) -> dict[str, Any]:
         return {}

@@ -525,6 +525,7 @@ class TabularGPT(NeuralGenerator):
         self.class_counts_ = arrays["class_counts"]
         self.history_ = state["history"]
         self.device_ = resolve_device(self.device)
+        self._check_shapes(arrays)
         self.modules_ = self._build_modules(self._seed())
         load_state_arrays("gpt", self.modules_["gpt"], arrays)
         self.modules_["gpt"].to(self.device_).eval()
