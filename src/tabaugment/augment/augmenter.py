@@ -278,9 +278,9 @@ class Augmenter(ParamsMixin, BaseEstimator):
             )
 
     def _rule_texts(self) -> list[str]:
-        from tabaugment.data.constraints import _user_items
+        from tabaugment.data.constraints import user_rule_items
 
-        return [query for _, query in _user_items(self.rules)]
+        return [query for _, query in user_rule_items(self.rules)]
 
     @property
     def is_auto(self) -> bool:

@@ -34,7 +34,7 @@ from tabaugment.data.encoding import split_column_kinds
 from tabaugment.data.rules import parse_rule
 from tabaugment.exceptions import DataError
 
-__all__ = ["RULE_KINDS", "Constraints", "Rule", "ValidityResult", "learn_constraints"]
+__all__ = ["RULE_KINDS", "Constraints", "Rule", "ValidityResult", "learn_constraints", "user_rule_items"]
 
 #: The kinds of rules, learned and given.
 RULE_KINDS = ("range", "integer", "domain", "range_by", "determines", "order", "user")
@@ -208,7 +208,7 @@ class Constraints:
         if relations:
             rules += _dependencies(real, cat, num, min_support)
             rules += _orders(real, num, min_support)
-        for i, (name, query) in enumerate(_user_items(user_rules)):
+        for i, (name, query) in enumerate(user_rule_items(user_rules)):
             parse_rule(query).check_columns(real.columns)  # a typo fails here, before any sampling
             rules.append(Rule(name or f"user_{i + 1}", "user", [], f"user rule: {query}", {"query": query}))
         return cls(rules=rules)
@@ -274,7 +274,8 @@ def learn_constraints(real: pd.DataFrame, **kwargs: Any) -> Constraints:
     return Constraints.learn(real, **kwargs)
 
 
-def _user_items(user_rules: Sequence[str] | Mapping[str, str] | None) -> list[tuple[str | None, str]]:
+def user_rule_items(user_rules: Sequence[str] | Mapping[str, str] | None) -> list[tuple[str | None, str]]:
+    """``(name or None, rule text)`` of user rules given as one text, a list, or ``{name: text}``."""
     if user_rules is None:
         return []
     if isinstance(user_rules, Mapping):

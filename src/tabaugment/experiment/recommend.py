@@ -80,7 +80,7 @@ def recommend(
     >>> rec.strategy is None or rec.strategy["name"] == "smote"
     True
     """
-    from tabaugment.augment._auto import choose
+    from tabaugment.augment import choose
     from tabaugment.experiment.evaluate import resolve_data
 
     dataset = resolve_data(data, target=target).dataset
