@@ -49,10 +49,16 @@ def main() -> None:
         split = split_table(ds.table, ds.schema, test=ds.test, train_size=size, random_state=0)
         target = ds.schema.target
         y = ds.schema.encode_target(split.train[target])
-        scores = None
+        # scored once (K=10, the validation rows as reference), shared by every selection
+        feats = [c for c in split.train.columns if c != target]
+        scores = (
+            get_class("hardness", "knn_shapley")()
+            .fit(split.train[feats], split.train[target], X_val=split.validation[feats], y_val=split.validation[target])
+            .result_
+        )
         for sname, (selector, params, extra) in SELECTORS.items():
             aug = Augmenter(
-                hardness=scores if scores is not None else "knn_shapley",
+                hardness=scores,
                 selector=get_class("selectors", selector)(**params),
                 generator="gaussian_copula",
                 budget=1.0,
@@ -60,7 +66,6 @@ def main() -> None:
                 **extra,
             )
             result = aug.fit_augment(split.train, target, validation=split.validation)
-            scores = result.hardness
             pos = np.asarray(result.hardness.index.get_indexer(result.selected))
             shapley = result.hardness.values.get("shapley")
             fid = fidelity_report(split.train, result.synthetic, random_state=0)

@@ -165,6 +165,23 @@ def test_recommend_is_what_auto_would_do_with_every_row(tmp_path, capsys) -> Non
     assert saved["rows"] == 200 and len(saved["evidence"]) == 3
 
 
+def test_analyze_rewrites_a_folders_analysis_from_its_cells_alone(tmp_path, capsys) -> None:
+    from tabaugment.cli import main
+    from tabaugment.experiment import stored_spec
+
+    folder = tmp_path / "res"
+    run_experiment(SPEC, folder)
+    assert stored_spec(folder).to_dict() == load_spec(SPEC).to_dict()
+    assert main(["analyze", str(folder)]) == 0
+    first = (folder / "analysis.csv").read_text()
+    (folder / "analysis.csv").unlink()
+    runs = (folder / "runs.jsonl").read_text()
+    assert main(["analyze", str(folder)]) == 0
+    assert (folder / "analysis.csv").read_text() == first and (folder / "runs.jsonl").read_text() == runs
+    assert "corrected resampled t-test" in capsys.readouterr().out
+    assert main(["analyze", str(tmp_path)]) == 2  # not a results folder
+
+
 def test_experiment_folder_report(tmp_path, capsys) -> None:
     from tabaugment.cli import main
 

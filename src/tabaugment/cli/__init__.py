@@ -183,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default=_defaults.METRIC, help="metric to print (all are stored; default roc_auc)")
 
     p = sub.add_parser(
+        "analyze",
+        help="analyse a results folder again (no cells are computed)",
+        description="Rewrite analysis.csv, analysis_vs_reference.csv and scaling.csv of a results folder from its "
+        "stored cells and spec.json, and print the summary; nothing is computed.",
+    )
+    p.add_argument("folder", help="a results folder written by tabaugment run")
+    p.add_argument("--metric", default=_defaults.METRIC, help="metric to print (default roc_auc)")
+
+    p = sub.add_parser(
         "recommend",
         help="which augmentation to use on this table, or none (only if significantly better)",
         description="What auto would do with all the rows of DATA: its candidates against no augmentation by "

@@ -276,46 +276,63 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
-    from tabaugment._io import write_text_atomic
-    from tabaugment.experiment import ResultStore, analyze, load_spec, run_experiment
-    from tabaugment.experiment.analysis import SUMMARY_COLUMNS
+    from tabaugment.experiment import ResultStore, load_spec, run_experiment
 
     spec = load_spec(args.spec)
     n_cells = len(spec.cells())
     before = len(ResultStore(args.out).done())
     results = run_experiment(spec, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress)
-    table = analyze(results)
-    write_text_atomic(Path(args.out) / "analysis.csv", table.to_csv(index=False))
     print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
+    _write_analysis(Path(args.out), spec, results, args.metric)
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace, progress: bool) -> int:
+    from tabaugment.experiment import ResultStore, stored_spec
+
+    spec = stored_spec(args.folder)
+    results = ResultStore(args.folder).load()
+    print(f"{spec.name}: {results.cell_id.nunique() if len(results) else 0} of {len(spec.cells())} cells stored")
+    _write_analysis(Path(args.folder), spec, results, args.metric)
+    return 0
+
+
+def _write_analysis(folder: Path, spec: Any, results: Any, metric: str) -> None:
+    """analysis.csv, analysis_vs_reference.csv and scaling.csv of a results folder, and a summary."""
+    from tabaugment._io import write_text_atomic
+    from tabaugment.experiment import analyze
+    from tabaugment.experiment.analysis import SUMMARY_COLUMNS
+
+    table = analyze(results)
+    write_text_atomic(folder / "analysis.csv", table.to_csv(index=False))
     if spec.references:
         vs_ref = analyze(results, reference=spec.references)
-        write_text_atomic(Path(args.out) / "analysis_vs_reference.csv", vs_ref.to_csv(index=False))
-        part = vs_ref[vs_ref.metric == args.metric] if len(vs_ref) else vs_ref
+        write_text_atomic(folder / "analysis_vs_reference.csv", vs_ref.to_csv(index=False))
+        part = vs_ref[vs_ref.metric == metric] if len(vs_ref) else vs_ref
         if len(part):
             counts = part.verdict.value_counts()
             print(
-                f"against their compare_to strategies ({args.metric}): {counts.get('win', 0)} wins, "
+                f"against their compare_to strategies ({metric}): {counts.get('win', 0)} wins, "
                 f"{counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses; see analysis_vs_reference.csv"
             )
-    shown = table[table.metric == args.metric] if len(table) else table
+    shown = table[table.metric == metric] if len(table) else table
     if len(shown):
         cols = [c for c in SUMMARY_COLUMNS if c not in ("ci_low", "ci_high")]
         print(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         counts = shown.verdict.value_counts()
         print(
-            f"\n{args.metric}: {counts.get('win', 0)} wins, {counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses "
-            "(Holm-corrected paired t-test, alpha 0.05)"
+            f"\n{metric}: {counts.get('win', 0)} wins, {counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses "
+            "(corrected resampled t-test over the seeds, Holm within each group, alpha 0.05)"
         )
     from tabaugment.experiment.scaling import scaling_table
 
-    fits = scaling_table(results, metric=args.metric) if len(results) else results
+    fits = scaling_table(results, metric=metric) if len(results) else results
     if len(fits):
-        write_text_atomic(Path(args.out) / "scaling.csv", fits.to_csv(index=False))
+        write_text_atomic(folder / "scaling.csv", fits.to_csv(index=False))
         print("\nscaling law, best synthetic rows within the tried range:")
         keep = ["dataset", "train_size", "model", "strategy", "best_synthetic_rows", "best_rows_low", "best_rows_high"]
         print(fits[[*keep, "fitted_gain", "r2"]].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(f"wrote {Path(args.out) / 'analysis.csv'}")
-    return 0
+    print(f"wrote {folder / 'analysis.csv'}")
 
 
 def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
@@ -384,6 +401,7 @@ def check_paths(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {
+    "analyze": _cmd_analyze,
     "recommend": _cmd_recommend,
     "run": _cmd_run,
     "report": _cmd_report,

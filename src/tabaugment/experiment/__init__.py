@@ -13,7 +13,7 @@ from tabaugment.experiment.grid import Cell, ModelSpec
 from tabaugment.experiment.recommend import Recommendation, recommend
 from tabaugment.experiment.runner import run_cells, run_experiment
 from tabaugment.experiment.scaling import ScalingFit, fit_scaling_law, scaling_table
-from tabaugment.experiment.spec import ExperimentSpec, load_spec
+from tabaugment.experiment.spec import ExperimentSpec, load_spec, stored_spec
 from tabaugment.experiment.store import ResultStore
 from tabaugment.experiment.strategy import Strategy
 
@@ -35,4 +35,5 @@ __all__ = [
     "run_cells",
     "run_experiment",
     "scaling_table",
+    "stored_spec",
 ]

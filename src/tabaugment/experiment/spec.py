@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,7 +46,7 @@ from tabaugment.experiment.engine import SplitConfig
 from tabaugment.experiment.grid import BASELINE, DATASET_KEYS, Cell, ModelSpec, expand_grid
 from tabaugment.experiment.strategy import Strategy
 
-__all__ = ["ExperimentSpec", "load_spec", "references"]
+__all__ = ["ExperimentSpec", "load_spec", "references", "stored_spec"]
 
 _EXPERIMENT_KEYS = ("name", "seeds", "models", "model", "test_size", "validation_size", "unseen_categories")
 
@@ -86,6 +87,22 @@ class ExperimentSpec:
             "strategies": [st.to_dict() for st in self.strategies],
             "split": dataclasses.asdict(self.split),
         }
+
+
+def stored_spec(folder: str | Path) -> ExperimentSpec:
+    """The spec a results folder was run with (its ``spec.json``, as :meth:`ExperimentSpec.to_dict` wrote it)."""
+    path = Path(folder) / "spec.json"
+    if not path.is_file():
+        raise SpecError(f"{str(folder)!r} is not a results folder (no spec.json in it).")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    experiment = {k: data[k] for k in ("name", "seeds", "models") if k in data}
+    return load_spec(
+        {
+            "experiment": {**experiment, **data.get("split", {})},
+            "datasets": data["datasets"],
+            "strategies": data["strategies"],
+        }
+    )
 
 
 def load_spec(source: str | Path | Mapping[str, Any]) -> ExperimentSpec:
