@@ -290,7 +290,7 @@ ORACLE = [
 ]
 #: A model that needs more rows than the table has (leaves of at least 60 rows): more rows of
 #: the truth help it a lot, in every fold. (On most small tables the gain of even true rows is
-#: smaller than what folds of a few dozen rows can show; see benchmarks/null_calibration.py.)
+#: smaller than what folds of a few dozen rows can show; see benchmarks/results/utility.)
 HUNGRY = {"name": "lightgbm", "params": {"min_child_samples": 60}}
 
 

@@ -9,7 +9,8 @@ are tested with the corrected resampled t-test (Nadeau & Bengio 2003; for repeat
 correction ratio is 1 / (k - 1), Bouckaert & Frank 2004), one-sided (a candidate is only used
 if it is better), and Holm's correction across the candidates. The candidate with the largest
 gain among those significantly better is chosen; without one, no augmentation.
-``benchmarks/null_calibration.py`` shows the rate of "use" verdicts when no candidate can help.
+``benchmarks/utility_analysis.py`` measures how often this rule says "use" for a candidate whose
+true effect on unseen rows is not positive (and how often the plain paired t-test would).
 """
 
 from __future__ import annotations

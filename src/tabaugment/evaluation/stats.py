@@ -108,8 +108,9 @@ def split_overlap_ratio(n_test: float, n_train: float, n_pool: float) -> float:
     With the whole pool used for training (``n_train == n_pool``) it is Nadeau and Bengio's
     ``n_test / n_train``. When the training rows are a subsample, two splits share only a
     share ``n_train / n_pool`` of their training rows, and the ratio shrinks by that share:
-    ``(n_test / n_pool) * (n_train / n_pool)``. ``benchmarks/null_calibration.py`` measures the
-    false-positive rate this gives under a null.
+    ``(n_test / n_pool) * (n_train / n_pool)``. Like Nadeau and Bengio's own ratio this is a
+    heuristic of the correlation between resamples, not an exact variance; it reduces to theirs
+    for whole pools and to the plain t-test as the training sets stop overlapping.
     """
     if n_pool <= 0 or n_train <= 0:
         return 0.0

@@ -52,7 +52,18 @@ def overlap_ratio(cells: pd.DataFrame) -> float:
     if not len(cells) or "test_rows" not in cells:
         return 0.0
     train = float(cells["train_rows"].mean())
-    pool = float(cells["pool_rows"].mean()) if "pool_rows" in cells and cells["pool_rows"].notna().any() else train
+    if "pool_rows" in cells and cells["pool_rows"].notna().any():
+        pool = float(cells["pool_rows"].mean())
+    else:  # written by a version that did not record the pool: assume full training sets (conservative)
+        import warnings
+
+        warnings.warn(
+            "These results do not say how many rows the training rows were drawn from (pool_rows, recorded since "
+            "tabaugment 0.1); the corrected test assumes whole training sets and is conservative. Add the column "
+            "with benchmarks/add_pool_rows.py or rerun the cells.",
+            stacklevel=2,
+        )
+        pool = train
     return split_overlap_ratio(float(cells["test_rows"].mean()), train, pool)
 
 
