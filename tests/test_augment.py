@@ -217,3 +217,19 @@ def test_sampler_returns_labels_in_the_dtype_they_came_in(dtype) -> None:
     X_res, y_res = TargetedSampler(generator="gaussian_copula", random_state=0).fit_resample(X, y)
     assert y_res.dtype == y.dtype and len(y_res) == len(X_res) > len(y)
     assert y_res.iloc[: len(y)].reset_index(drop=True).equals(y.reset_index(drop=True))
+
+
+def test_labels_may_be_given_separately_as_in_scikit_learn(mixed_table) -> None:
+    table, target = mixed_table
+    X, y = table.drop(columns=[target]), table[target]
+    with_column = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(table, target)
+    separate = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(X, y)
+    pd.testing.assert_frame_equal(separate.table[with_column.table.columns], with_column.table)
+    unnamed = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(X, y.to_numpy())
+    assert unnamed.table.columns[-1] == "target"
+    aug = Augmenter(generator="gaussian_copula", random_state=0).fit(X, y)
+    assert aug.augment(X).table[target].tolist()[: len(X)] == y.tolist()  # the labels are put back
+    with pytest.raises(SchemaError, match="The labels have 3 values for"):
+        Augmenter(generator="gaussian_copula").fit(X, y.iloc[:3])
+    with pytest.raises(SchemaError, match="also a column of the table"):
+        Augmenter(generator="gaussian_copula").fit(table, y)

@@ -74,6 +74,77 @@ def test_grid_has_paired_baselines_and_stable_ids() -> None:
     assert len({c.cell_id for c in cells}) == len(cells)
 
 
+def test_split_settings_are_part_of_every_cell_id_and_defaults_keep_old_ids() -> None:
+    default = [c.cell_id for c in load_spec(SPEC).cells()]
+    spelled = load_spec({**SPEC, "experiment": {**SPEC["experiment"], "test_size": 0.2}})
+    assert [c.cell_id for c in spelled.cells()] == default  # the default, spelled out: the same cells
+    other = load_spec({**SPEC, "experiment": {**SPEC["experiment"], "test_size": 0.3}})
+    assert not set(c.cell_id for c in other.cells()) & set(default)
+    assert all(c.describe()["split"] == {"test_size": 0.3} for c in other.cells())
+
+
+def test_a_spec_files_relative_paths_are_relative_to_the_file(tmp_path, monkeypatch, raw_table) -> None:
+    data = tmp_path / "project" / "data"
+    data.mkdir(parents=True)
+    raw_table.to_csv(data / "loans.csv", index=False)
+    spec = tmp_path / "project" / "spec.toml"
+    spec.write_text(
+        '[experiment]\nname = "rel"\n[[datasets]]\npath = "data/loans.csv"\ntarget = "default"\n'
+        '[[strategies]]\nname = "s"\ngenerator = "smote"\n'
+    )
+    monkeypatch.chdir(tmp_path)  # not the spec's folder
+    loaded = load_spec(spec)
+    assert loaded.datasets[0]["path"] == str(tmp_path / "project" / "data" / "loans.csv")
+    moved = load_spec({**SPEC, "datasets": [{"path": "data/loans.csv", "target": "default"}]})
+    assert moved.datasets[0]["path"] == "data/loans.csv"  # a dict has no file to be relative to
+
+
+def test_spec_sections_and_dataset_keys_get_suggestions() -> None:
+    with pytest.raises(SpecError, match=r"Unknown section \[strategy\]. Did you mean \[strategies\]"):
+        load_spec({**SPEC, "strategy": []})
+    with pytest.raises(SpecError, match="unknown key 'trainsize'. Did you mean 'train_size'"):
+        load_spec({**SPEC, "datasets": [{"name": "breast_cancer", "trainsize": 100}]})
+
+
+def test_a_reference_is_paired_by_the_rows_a_budget_adds() -> None:
+    def cells(strategy, budget, rows, values):
+        return pd.DataFrame(
+            {
+                "dataset": "d",
+                "train_size": "100",
+                "model": "m",
+                "metric": "roc_auc",
+                "strategy": strategy,
+                "budget": budget,
+                "seed": range(len(values)),
+                "value": values,
+                "synthetic_rows": rows,
+                "train_rows": 100,
+                "test_rows": 50,
+                "pool_rows": 100,
+            }
+        )
+
+    rng = np.random.default_rng(0)
+    base = 0.8 + rng.normal(0, 0.01, 6)
+    frame = pd.concat(
+        [
+            cells("baseline", None, 0, base),
+            cells("targeted", "1x", 20, base + 0.02),  # 1x of a 20-row selection: 20 rows
+            cells("targeted", "0.5", 50, base + 0.01),  # no reference budget adds 50 rows
+            cells("all", "0.2", 20, base),
+            cells("all", "0.4", 40, base),
+            cells("teacher", "0.2", 0, base + 0.005),  # adds no synthetic rows: any budget label
+            cells("synthetic", "1.0", 100, base + 0.007),
+        ],
+        ignore_index=True,
+    )
+    with pytest.warns(UserWarning, match="'targeted' at budget '0.5' has no comparable budget"):
+        vs = analyze(frame, reference={"targeted": "all", "synthetic": "teacher"}).set_index("strategy")
+    assert vs.loc["targeted", "budget"] == "1x" and vs.loc["targeted", "mean_diff"] == pytest.approx(0.02)
+    assert vs.loc["synthetic", "mean_diff"] == pytest.approx(0.002)
+
+
 def test_holm_matches_a_worked_example() -> None:
     np.testing.assert_allclose(holm(np.array([0.01, 0.04, 0.03])), [0.03, 0.06, 0.06])
 

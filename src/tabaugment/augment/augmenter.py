@@ -288,8 +288,12 @@ class Augmenter(ParamsMixin, BaseEstimator):
         return isinstance(self.generator, str) and self.generator == AUTO
 
     # ------------------------------------------------------------------ fit
-    def fit(self, table: Any, target: str, *, validation: Any = None) -> Augmenter:
+    def fit(self, table: Any, target: Any, *, validation: Any = None) -> Augmenter:
         """Prepare the augmentation of ``table`` (a frame with the label column ``target``).
+
+        As in scikit-learn, ``target`` may instead be the labels themselves (a Series or array
+        with one label per row of ``table``): they become a column named after the Series (or
+        ``"target"``), and the augmented table has it.
 
         ``validation`` (optional) is a table of real rows with the same columns that serves as
         the hardness and curation reference (e.g. KNN-Shapley's validation set); never the
@@ -299,6 +303,7 @@ class Augmenter(ParamsMixin, BaseEstimator):
         check_not_test(table, "Augmenter.fit")
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        frame, target = _with_target(frame, target)
         _check_target(frame, target)
         for query in self._rule_texts():
             parse_rule(query).check_columns(frame.columns)
@@ -309,6 +314,7 @@ class Augmenter(ParamsMixin, BaseEstimator):
         self.target_ = target
         self.columns_ = list(frame.columns)
         self._y = frame[target].to_numpy()
+        self._y_given = frame[target]
         self._empty = frame.iloc[:0].copy()
         self.choice_: Any = None
         if self.is_auto:
@@ -548,9 +554,12 @@ class Augmenter(ParamsMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ augment
     def augment(self, table: Any, *, random_state: RandomState = None) -> AugmentationResult:
-        """The fitted ``table``'s real rows plus the rows the strategy adds."""
+        """The fitted ``table``'s real rows plus the rows the strategy adds (without its label
+        column when the labels were given separately: they are put back)."""
         self._check_fitted()
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        if self.target_ not in frame.columns and len(frame) == len(self._y):
+            frame = frame.assign(**{self.target_: self._y_given})
         if len(frame) != len(self._y):
             raise DataError(f"augment needs the {len(self._y)} rows the Augmenter was fitted on; got {len(frame)}.")
         if self.is_auto:
@@ -648,9 +657,11 @@ class Augmenter(ParamsMixin, BaseEstimator):
             choice=self.choice_,
         )
 
-    def fit_augment(self, table: Any, target: str, *, validation: Any = None) -> AugmentationResult:
-        """Fit, sample the budget, and return the training set."""
+    def fit_augment(self, table: Any, target: Any, *, validation: Any = None) -> AugmentationResult:
+        """Fit, sample the budget, and return the training set (``target``: a column name, or
+        the labels themselves, as in :meth:`fit`)."""
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
+        frame, target = _with_target(frame, target)
         self.fit(frame, target, validation=validation)
         return self.augment(frame)
 
@@ -691,6 +702,31 @@ def _region_frame(frame: pd.DataFrame, target: str, positions: np.ndarray) -> tu
         label: f"{code}|selected" for label, code in codes.items() if (selected & (labels == label).to_numpy()).any()
     }
     return out, conditions
+
+
+def _with_target(frame: pd.DataFrame, target: Any) -> tuple[pd.DataFrame, str]:
+    """``(frame with the label column, its name)``: ``target`` names a column, or is the labels."""
+    if isinstance(target, str):
+        return frame, target
+    if isinstance(target, (pd.Series, np.ndarray, list, tuple)) or hasattr(target, "to_pandas"):
+        labels = to_pandas(target) if hasattr(target, "to_pandas") else target
+        if len(labels) != len(frame):
+            raise SchemaError(
+                f"The labels have {len(labels)} values for {len(frame)} rows; give one label per row, or the name "
+                "of the label column."
+            )
+        name = str(getattr(labels, "name", None) or "target")
+        if name in frame.columns:
+            raise SchemaError(
+                f"The labels are named {name!r}, which is also a column of the table; rename one, or pass the "
+                f"table with its label column and target={name!r}."
+            )
+        values = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
+        column = pd.Series(values, index=frame.index, dtype=getattr(labels, "dtype", None), name=name)
+        return frame.assign(**{name: column}), name
+    raise SchemaError(
+        f"target must be the name of the label column or the labels themselves; got {type(target).__name__}."
+    )
 
 
 def _check_target(frame: pd.DataFrame, target: str, min_classes: int = 2) -> None:

@@ -19,6 +19,8 @@ dataset, size and seed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -67,6 +69,33 @@ def overlap_ratio(cells: pd.DataFrame) -> float:
     return split_overlap_ratio(float(cells["test_rows"].mean()), train, pool)
 
 
+def _reference_cells(ref: pd.DataFrame, cells: pd.DataFrame, strategy: str, budget: Any) -> pd.DataFrame | None:
+    """The cells of the reference strategy to pair with ``cells`` (one strategy at one budget):
+    its cells at the budget of the same label, else at the budget that adds the same number of
+    synthetic rows ("1x" of a 20% selection is 0.2), else, when the reference adds no synthetic
+    rows at all (self-distillation, no augmentation), its cells whatever their budget label.
+    None, with a warning, when no budget of the reference is comparable."""
+    import warnings
+
+    if ref.empty:
+        return None
+    if (ref.budget == budget).any():
+        return ref[ref.budget == budget]
+    rows = ref.groupby("budget")["synthetic_rows"].mean() if "synthetic_rows" in ref else pd.Series(dtype=float)
+    mine = float(cells["synthetic_rows"].mean()) if "synthetic_rows" in cells else float("nan")
+    same = [b for b, n in rows.items() if np.isfinite(mine) and abs(n - mine) <= 0.01 * max(mine, 1.0)]
+    if same:
+        return ref[ref.budget == same[0]]
+    if len(rows) == 1 and float(rows.iloc[0]) == 0.0:
+        return ref
+    warnings.warn(
+        f"{strategy!r} at budget {budget!r} has no comparable budget in its reference {str(ref.strategy.iloc[0])!r} "
+        f"(its budgets: {sorted(map(str, ref.budget.unique()))}); that comparison is left out.",
+        stacklevel=3,
+    )
+    return None
+
+
 def analyze(
     results: pd.DataFrame,
     *,
@@ -75,8 +104,8 @@ def analyze(
     baseline_model: str | None = None,
 ) -> pd.DataFrame:
     """One row per group x strategy x budget: paired comparison with the baseline (or with
-    each strategy's ``reference`` strategy at the same budget, or with the baseline cells of
-    ``baseline_model``)."""
+    each strategy's ``reference`` strategy at the budget of the same size, see
+    :func:`_reference_cells`, or with the baseline cells of ``baseline_model``)."""
     if results.empty:
         return pd.DataFrame()
     rows = []
@@ -95,9 +124,9 @@ def analyze(
                 if reference is not None:
                     if strategy not in reference:
                         continue
-                    ref_cells = sub[sub.strategy == reference[strategy]]
-                    if ref_cells.budget.nunique() > 1:  # a reference at several budgets: the same one
-                        ref_cells = ref_cells[ref_cells.budget == budget]
+                    ref_cells = _reference_cells(sub[sub.strategy == reference[strategy]], sp, strategy, budget)
+                    if ref_cells is None:
+                        continue
                     base = ref_cells.set_index("seed")["value"]
                 treat = sp.set_index("seed")["value"]
                 seeds = base.index.intersection(treat.index)

@@ -48,6 +48,12 @@ class SplitConfig:
     validation_size: float = _defaults.VALIDATION_SIZE
     unseen_categories: str = _defaults.UNSEEN_CATEGORIES
 
+    def non_default(self) -> dict[str, Any]:
+        """The settings that differ from the defaults (part of every cell's id: a cell computed
+        on other splits is another cell)."""
+        default = SplitConfig()
+        return {k: v for k, v in dataclasses.asdict(self).items() if v != getattr(default, k)}
+
 
 @dataclasses.dataclass
 class JobOutput:

@@ -214,8 +214,8 @@ def evaluate_augmentation(
         raise ParameterError("Give at least one seed.")
     spec_model = ModelSpec.of(model, model_params)
     size = "full" if train_size is None else train_size
-    cells = expand_grid([{**desc, "train_size": size}], named, [spec_model], seed_list)
     config = SplitConfig(test_size=test_size, validation_size=validation_size, unseen_categories=unseen_categories)
+    cells = expand_grid([{**desc, "train_size": size}], named, [spec_model], seed_list, config.non_default())
     token = dataset_fingerprint(dataset)  # the loaded dataset travels with the cells: no second load
     started = time.perf_counter()
     parts = [

@@ -165,6 +165,8 @@ class Cell:
     budget: Any
     model: ModelSpec
     seed: int
+    #: split settings that differ from the defaults, as sorted (name, value) pairs
+    split: tuple[tuple[str, Any], ...] = ()
 
     @property
     def strategy_name(self) -> str:
@@ -184,6 +186,7 @@ class Cell:
             "budget": self.budget,
             "model": self.model.describe(),
             "seed": self.seed,
+            **({"split": dict(self.split)} if self.split else {}),
         }
 
     @property
@@ -203,6 +206,8 @@ class Cell:
         augmentation depends on the model (``auto`` judging with it), the model too."""
         aug = None if self.strategy is None else self.strategy.describe()
         key: dict[str, Any] = {"d": dataset_identity(self.dataset), "n": self.train_size, "a": aug, "seed": self.seed}
+        if self.split:
+            key["split"] = dict(self.split)
         if self.strategy is not None and self.strategy.uses_model:
             key["m"] = self.model.describe()
         return canonical_json(key)
@@ -213,10 +218,12 @@ def expand_grid(
     strategies: Iterable[Strategy],
     models: Iterable[ModelSpec],
     seeds: Iterable[int],
+    split: Mapping[str, Any] | None = None,
 ) -> list[Cell]:
     """Every dataset x training size x model x seed, with a baseline cell and one cell per
     strategy and budget. A dataset's ``train_size`` may be one value or a list ("full" = all
-    remaining rows)."""
+    remaining rows). ``split``: the split settings that differ from the defaults."""
+    split_key = tuple(sorted((split or {}).items()))
     strategies = list(strategies)
     models = list(models)
     seeds = list(seeds)
@@ -228,10 +235,10 @@ def expand_grid(
         for size in sizes:
             for model in models:
                 for seed in seeds:
-                    out.append(Cell(desc, size, None, None, model, seed))
+                    out.append(Cell(desc, size, None, None, model, seed, split_key))
                     for st in strategies:
                         for budget in st.budgets:
-                            out.append(Cell(desc, size, st, budget, model, seed))
+                            out.append(Cell(desc, size, st, budget, model, seed, split_key))
     return out
 
 

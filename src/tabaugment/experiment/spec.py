@@ -75,7 +75,7 @@ class ExperimentSpec:
 
     def cells(self) -> list[Cell]:
         """Every cell of the grid, baselines included."""
-        return expand_grid(self.datasets, self.strategies, self.models, self.seeds)
+        return expand_grid(self.datasets, self.strategies, self.models, self.seeds, self.split.non_default())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (written to a results folder's ``spec.json``)."""
@@ -106,7 +106,8 @@ def stored_spec(folder: str | Path) -> ExperimentSpec:
 
 
 def load_spec(source: str | Path | Mapping[str, Any]) -> ExperimentSpec:
-    """Read and validate a spec (a TOML path or an already parsed dict)."""
+    """Read and validate a spec (a TOML path or an already parsed dict). In a file, relative
+    dataset paths are relative to the file."""
     if isinstance(source, Mapping):
         data = dict(source)
     else:
@@ -121,7 +122,25 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> ExperimentSpec:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"{str(path)!r} is not valid TOML: {exc}") from exc
+        data = _relative_to(data, path.parent)
     return _validate(data)
+
+
+def _relative_to(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A spec file's relative dataset paths (``path``, ``test_path``, ``root``) taken relative to
+    the file's folder, wherever the command runs."""
+    datasets = data.get("datasets")
+    if not isinstance(datasets, list):
+        return data
+    fixed = []
+    for ds in datasets:
+        if isinstance(ds, Mapping):
+            ds = dict(ds)
+            for key in ("path", "test_path", "root"):
+                if isinstance(ds.get(key), str) and not Path(ds[key]).expanduser().is_absolute():
+                    ds[key] = str(folder / ds[key])
+        fixed.append(ds)
+    return {**data, "datasets": fixed}
 
 
 def _unknown(keys: Any, known: tuple[str, ...], where: str) -> list[str]:
@@ -140,7 +159,9 @@ def _validate(data: dict[str, Any]) -> ExperimentSpec:
     problems: list[str] = []
     known_top = ("experiment", "datasets", "strategies")
     for key in set(data) - set(known_top):
-        problems.append(f"Unknown section [{key}]; expected {list(known_top)}.")
+        close = difflib.get_close_matches(str(key), list(known_top), n=1)
+        hint = f" Did you mean [{close[0]}]?" if close else ""
+        problems.append(f"Unknown section [{key}].{hint} Expected {list(known_top)}.")
     exp = data.get("experiment", {})
     problems += _unknown(exp, _EXPERIMENT_KEYS, "experiment")
     seeds = exp.get("seeds", _defaults.SEEDS)
@@ -180,7 +201,7 @@ def _validate(data: dict[str, Any]) -> ExperimentSpec:
         problems.append("Give at least one [[datasets]] entry.")
     for i, ds in enumerate(datasets):
         where = f"datasets[{i}]"
-        problems += _unknown([k for k in ds if k != "train_size"], DATASET_KEYS, where)
+        problems += _unknown(ds, (*DATASET_KEYS, "train_size"), where)
         if "name" not in ds and "path" not in ds:
             problems.append(f"{where}: give name = <catalog name> or path = <file>.")
         if "path" in ds and "target" not in ds:
