@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -213,3 +214,51 @@ def test_written_files_follow_the_umask(tmp_path, csv_path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert stat.S_IMODE(gen.stat().st_mode) == 0o755
     assert stat.S_IMODE((gen / "config.json").stat().st_mode) == 0o644
+
+
+@pytest.mark.datasets
+@pytest.mark.parametrize(("name", "target", "budget"), [("german_credit", "class", "0.3"), ("adult", "class", "0.02")])
+def test_real_rows_of_a_csv_come_back_as_the_same_text(tmp_path, datasets_dir, name, target, budget) -> None:
+    source = datasets_dir / name / f"{name}.csv"
+    out = tmp_path / "out.csv"
+    args = ["augment", str(source), "--target", target, "--generator", "gaussian_copula", "--budget", budget]
+    assert main([*args, "--out", str(out)]) == 0
+    given = pd.read_csv(source, dtype=str, keep_default_na=False)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(written.columns) == list(given.columns)
+    pd.testing.assert_frame_equal(written.iloc[: len(given)], given)  # every real cell, the same text
+    added = written.iloc[len(given) :]
+    for col in given.columns:  # added rows write numbers as the column does: no "27.0" in a column of 27s
+        if given[col].str.fullmatch(r"-?\d+|\?|").all():
+            assert added[col].str.fullmatch(r"-?\d+|\?|").all(), col
+    if name == "adult":  # the file's own missing-value marker, not an empty cell
+        assert (added["workclass"] == "?").any() and not (added == "").any().any()
+
+
+def test_real_rows_of_a_parquet_file_keep_every_dtype(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    n = 150
+    table = pd.DataFrame(
+        {
+            "count": rng.integers(0, 100, n),
+            "nullable": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(0, 50, n)), dtype="Int64"),
+            "ratio": pd.array(rng.normal(size=n), dtype="Float64"),
+            "flag": pd.array(np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.5), dtype="boolean"),
+            "owner": rng.random(n) < 0.3,
+            "city": pd.Series(rng.choice(["Oslo", "Lima"], n), dtype="str"),
+            "plan": pd.Series(rng.choice(["basic", "gold"], n), dtype="string"),
+            "band": pd.Categorical(rng.choice(["lo", "hi"], n), categories=["lo", "hi", "mid"]),
+            "seen": pd.date_range("2024-01-01", periods=n, freq="h", tz="Europe/Oslo"),
+            "label": pd.Series(np.where(rng.random(n) < 0.3, "yes", "no"), dtype="str"),
+        }
+    )
+    source, out = tmp_path / "t.parquet", tmp_path / "o.parquet"
+    table.to_parquet(source, index=False)
+    args = ["augment", str(source), "--target", "label", "--generator", "gaussian_copula", "--budget", "0.5"]
+    assert main([*args, "--out", str(out)]) == 0
+    given, written = pd.read_parquet(source), pd.read_parquet(out)
+    assert written.dtypes.to_dict() == given.dtypes.to_dict()
+    pd.testing.assert_frame_equal(written.iloc[:n], given)
+    added = written.iloc[n:]
+    assert len(added) == 75 and added["seen"].isna().all()  # a datetime is kept, not generated
+    assert set(added["band"].dropna()) <= {"lo", "hi"} and added["count"].between(0, 99).all()

@@ -90,6 +90,32 @@ def strategy_label(args: argparse.Namespace) -> str:
     return label
 
 
+def _as_read(args: argparse.Namespace, table: Any, frame: Any, result: Any) -> tuple[Any, Any]:
+    """The output rows in the form the input came in: the real rows exactly as read (a CSV's
+    text, a frame's dtypes), the added rows written like their columns; and their weights."""
+    import numpy as np
+    import pandas as pd
+
+    from tabaugment.data.roundtrip import read_text_table, render_like
+
+    path = Path(args.data)
+    text_file = path.is_file() and not "".join(path.suffixes[-2:]).lower().endswith((".parquet", ".pq"))
+    raw = read_text_table(path, sep=args.sep) if text_file else table
+    real = result.origin == "real"
+    added = result.table.loc[~real]
+    weights = result.sample_weight
+    if args.synthetic_only:
+        added = result.table.loc[result.is_synthetic]
+        weights = None if weights is None else weights[result.is_synthetic]
+        return render_like(added, raw, frame, text=text_file), weights
+    kept = raw.drop(index=result.dropped) if len(result.dropped) else raw
+    rendered = render_like(added, raw, frame, text=text_file)
+    out = pd.concat([kept.reset_index(drop=True), rendered], ignore_index=True)
+    assert len(out) == len(result.table)
+    assert int(np.sum(real)) == len(kept)
+    return out, weights
+
+
 def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     from tabaugment.data import read_table, write_table
 
@@ -99,10 +125,7 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     validation = schema.prepare(read_table(args.validation, sep=args.sep)) if args.validation else None
     augmenter = _augmenter(args, progress)
     result = augmenter.fit_augment(frame, schema.target, validation=validation)
-    out = result.synthetic if args.synthetic_only else result.table
-    weights = result.sample_weight
-    if weights is not None and args.synthetic_only:
-        weights = weights[result.is_synthetic]
+    out, weights = _as_read(args, ds.table, frame, result)
     if args.flag_column or weights is not None:
         out = out.copy()
     if args.flag_column:
