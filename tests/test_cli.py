@@ -262,3 +262,15 @@ def test_real_rows_of_a_parquet_file_keep_every_dtype(tmp_path) -> None:
     added = written.iloc[n:]
     assert len(added) == 75 and added["seen"].isna().all()  # a datetime is kept, not generated
     assert set(added["band"].dropna()) <= {"lo", "hi"} and added["count"].between(0, 99).all()
+
+
+def test_augment_drops_copies_of_training_rows_unless_told_not_to(tmp_path, csv_path, capsys) -> None:
+    base = ["augment", str(csv_path), "--target", "default", "--generator", "smote", "--out", str(tmp_path / "a.csv")]
+    assert main(base) == 0
+    assert "privacy filter: dropped" in capsys.readouterr().out
+    assert main([*base, "--keep-copies"]) == 0
+    assert "privacy filter" not in capsys.readouterr().out
+    duplicate = ["augment", str(csv_path), "--target", "default", "--generator", "random_oversampling"]
+    assert main([*duplicate, "--out", str(tmp_path / "b.csv")]) == 0  # copies by design: the filter stays off
+    assert main([*duplicate, "--min-distance", "0.5", "--out", str(tmp_path / "c.csv")]) == 2
+    assert "copies training rows by design" in capsys.readouterr().err

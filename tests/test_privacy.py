@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from tabaugment import Augmenter
 from tabaugment._neighbors import nearest_distances
 from tabaugment.evaluation.privacy import new_row_synthesis, privacy_report
+from tabaugment.exceptions import ParameterError
 from tabaugment.generators import GaussianCopula, RandomOversampling
+from tabaugment.generators.base import BaseGenerator
+from tabaugment.params import RANDOM_STATE
 from tabaugment.testing import contract_table
 
 
@@ -48,3 +54,78 @@ def test_copies_leak_and_fresh_samples_do_not() -> None:
     )
     assert copula.summary["new_row_synthesis"] > 0.95
     assert len(copula.distances) == 600
+
+
+# ---------------------------------------------------------------------- the privacy filter
+class HalfCopies(BaseGenerator):
+    """Every other row an exact copy of a fitted row, the others moved a little."""
+
+    name = "half_copies"
+    _parameter_constraints: ClassVar[dict] = {"random_state": RANDOM_STATE}
+
+    def __init__(self, *, random_state=None):
+        self.random_state = random_state
+
+    def _fit(self, num, codes):
+        self.num_, self.codes_ = num, codes
+
+    def _sample(self, n, conditions, rng):
+        rows = np.flatnonzero(np.all([self.codes_[:, j] == c for j, c in conditions.items()], axis=0))
+        pick = rng.choice(rows, size=n)
+        num = self.num_[pick].copy()
+        num[1::2] += rng.normal(scale=0.5, size=num[1::2].shape)
+        return num, self.codes_[pick]
+
+    def _get_state(self):
+        return {}, {"num": self.num_, "codes": self.codes_}
+
+    def _set_state(self, state, arrays):
+        self.num_, self.codes_ = arrays["num"], arrays["codes"]
+
+
+def _frame(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=n).round(3),
+            "b": rng.normal(size=n).round(3),
+            "kind": pd.Categorical(rng.choice(["p", "q"], n)),
+            "label": rng.choice(["yes", "no"], n),
+        }
+    )
+
+
+def test_the_privacy_filter_drops_copies_and_fills_the_budget() -> None:
+    frame = _frame()
+    plain = Augmenter(generator=HalfCopies(), budget=0.5, random_state=0).fit_augment(frame, "label")
+    features = ["a", "b", "kind"]
+    seen = set(map(tuple, frame[features].astype(str).to_numpy()))
+
+    def copies(rows):
+        return sum(tuple(r) in seen for r in rows[features].astype(str).to_numpy())
+
+    assert copies(plain.synthetic) >= 40 and plain.privacy is None
+    guarded = Augmenter(generator=HalfCopies(), budget=0.5, drop_copies=True, random_state=0).fit_augment(
+        frame, "label"
+    )
+    assert copies(guarded.synthetic) == 0 and len(guarded.synthetic) == 100  # refilled by new draws
+    assert guarded.privacy["copies"] >= 40 and guarded.privacy["drawn"] >= 140
+
+
+def test_min_distance_keeps_only_rows_that_far_from_every_training_row() -> None:
+    from tabaugment.data.encoding import FeatureEncoder
+
+    frame = _frame()
+    aug = Augmenter(generator=HalfCopies(), budget=0.25, min_distance=0.3, max_rounds=30, random_state=0)
+    result = aug.fit_augment(frame, "label")
+    enc = FeatureEncoder().fit(frame.drop(columns="label"))
+    dist = nearest_distances(
+        enc.transform(result.synthetic.drop(columns="label")), enc.transform(frame.drop(columns="label"))
+    )
+    assert len(result.synthetic) and dist.min() >= 0.3
+    assert result.privacy["too_close"] > 0
+
+
+def test_the_privacy_filter_refuses_a_generator_that_only_copies() -> None:
+    with pytest.raises(ParameterError, match="copies training rows by design"):
+        Augmenter(generator="random_oversampling", drop_copies=True).fit(_frame(), "label")

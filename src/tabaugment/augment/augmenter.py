@@ -71,7 +71,8 @@ class AugmentationResult:
     hardness : the hardness scores of every training row.
     budget : synthetic rows per label.
     timings : seconds spent in hardness, selection, generator fit and sampling.
-    validity, curation : what the validity filter and the curator drew, kept and dropped.
+    validity, curation, privacy : what the validity filter, the curator and the privacy filter
+        drew, kept and dropped.
     choice : with ``generator="auto"``, the candidates' evidence and the choice made.
     """
 
@@ -89,6 +90,7 @@ class AugmentationResult:
     origin: np.ndarray | None = None
     curation: dict[str, Any] | None = None
     choice: Any = None
+    privacy: dict[str, Any] | None = None
 
     def selection_frame(self) -> pd.DataFrame:
         """Hardness of every row with a ``selected`` flag (for reports and files)."""
@@ -180,6 +182,11 @@ class Augmenter(ParamsMixin, BaseEstimator):
         augmentation paper's recipe). ``"all"`` fits it on every training row with the
         region (selected or not) joined to the label, and samples conditioned on
         (label, selected).
+    drop_copies : the privacy filter: drop synthetic rows whose features copy a training row's,
+        and draw again to fill the budget (``privacy_`` says how many); the command line turns
+        it on when it writes rows.
+    min_distance : with it, also drop rows closer than this to a training row (Euclidean, on
+        standardised numbers and one-hot categories: the privacy report's DCR scale).
 
     Examples
     --------
@@ -197,6 +204,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         "rules": [NONE, InstanceOf(str, list, tuple, dict, what="a rule string or a list (or dict) of rules")],
         "max_rounds": [positive(numbers.Integral)],
         "fit_on": [Options(("selected", "all"))],
+        "drop_copies": [BOOL],
+        "min_distance": [Interval(numbers.Real, 0, None)],
     }
 
     def __init__(
@@ -226,6 +235,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         rules: Any = None,
         max_rounds: int = _defaults.MAX_ROUNDS,
         fit_on: str = _defaults.FIT_ON,
+        drop_copies: bool = False,
+        min_distance: float = 0.0,
     ) -> None:
         self.generator = generator
         self.hardness = hardness
@@ -251,6 +262,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         self.rules = rules
         self.max_rounds = max_rounds
         self.fit_on = fit_on
+        self.drop_copies = drop_copies
+        self.min_distance = min_distance
 
     def _check_params(self) -> None:
         if self.is_auto:
@@ -270,6 +283,13 @@ class Augmenter(ParamsMixin, BaseEstimator):
             get_class("generators", self.generator)  # an unknown name fails here, with suggestions
         for query in self._rule_texts():  # a bad rule fails before any work
             parse_rule(query)
+        if (self.drop_copies or self.min_distance > 0) and getattr(
+            _generator_class(self.generator), "copies_rows", False
+        ):
+            raise ParameterError(
+                f"The generator {_short(self.generator)} copies training rows by design; the privacy filter "
+                "(drop_copies, min_distance) would drop every row it makes. Choose another generator, or turn the filter off."
+            )
         if self.teach_real and self.teacher is None:
             raise ParameterError("teach_real=True needs a teacher: set teacher='soft' (or 'hard').")
         if self.generator is None and not self.teach_real:
@@ -341,7 +361,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         )
         self.delegate_: Any = None
         if self.choice_.params is not None:
-            chosen = augmenter_from_dict({**self.choice_.params, "weights": self.weights})
+            privacy = {"drop_copies": self.drop_copies, "min_distance": self.min_distance}
+            chosen = augmenter_from_dict({**self.choice_.params, "weights": self.weights, **privacy})
             chosen.set_params(random_state=seeds["chosen"], progress=self.progress)
             self.delegate_ = chosen.fit(frame, target, validation=vframe)
         self.timings_ = {"auto_s": time.perf_counter() - t0}
@@ -430,6 +451,12 @@ class Augmenter(ParamsMixin, BaseEstimator):
             self.constraints_ = Constraints.learn(frame, user_rules=self.rules)
         self.validity_: dict[str, Any] | None = None
         self.curation_: dict[str, Any] | None = None
+        self.privacy_: dict[str, Any] | None = None
+        self._guard = None
+        if self.drop_copies or self.min_distance > 0:
+            from tabaugment.augment._privacy import CopyGuard
+
+            self._guard = CopyGuard(frame.drop(columns=[target]), min_distance=float(self.min_distance))
         logger.info(
             "selected %d of %d rows; budget %s", len(positions), len(frame), {str(k): v for k, v in plan.items()}
         )
@@ -462,6 +489,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
         rng = np.random.default_rng(seed)
         filtering = self.constraints_ is not None and self.filter_invalid
         curating = self.curator_ is not None
+        guarding = self._guard is not None
+        private = {"drawn": 0, "copies": 0, "too_close": 0}
         parts = []
         dropped: dict[str, int] = {}
         drawn = kept = 0
@@ -470,7 +499,7 @@ class Augmenter(ParamsMixin, BaseEstimator):
         for label, n in self.budget_.items():
             if n <= 0:
                 continue
-            if not filtering and not curating:
+            if not filtering and not curating and not guarding:
                 parts.append(self._draw(label, n, rng))
                 if len(parts[-1]) < n:  # a generator with a sampling budget (the LM generators) fell short
                     shortfall[str(label)] = n - len(parts[-1])
@@ -490,6 +519,13 @@ class Augmenter(ParamsMixin, BaseEstimator):
                             dropped[rule] = dropped.get(rule, 0) + int(count)
                     accepted = rows.loc[check.valid]
                     drawn += len(rows)
+                if guarding and len(accepted):
+                    assert self._guard is not None
+                    copies, close = self._guard.flags(accepted)
+                    private["drawn"] += len(accepted)
+                    private["copies"] += int(copies.sum())
+                    private["too_close"] += int((close & ~copies).sum())
+                    accepted = accepted.loc[~close]
                 if curating and len(accepted):
                     keep, rank = self.curator_.score(accepted.drop(columns=[self.target_]), accepted[self.target_])
                     cur["drawn"] += len(rows)
@@ -517,6 +553,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
                 "dropped_by_rule": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
                 "shortfall": shortfall,
             }
+        if guarding:
+            self.privacy_ = {**private, "min_distance": float(self.min_distance), "shortfall": shortfall}
         if curating:
             self.curation_ = {**cur, "curator": getattr(self.curator_, "name", type(self.curator_).__name__)}
             self.curation_["shortfall"] = shortfall
@@ -611,6 +649,7 @@ class Augmenter(ParamsMixin, BaseEstimator):
             sample_weight=None if np.all(all_weights == 1.0) else all_weights,
             origin=kinds,
             curation=self.curation_,
+            privacy=self.privacy_,
         )
 
     def _label_and_weigh(
@@ -664,6 +703,17 @@ class Augmenter(ParamsMixin, BaseEstimator):
         frame, target = _with_target(frame, target)
         self.fit(frame, target, validation=validation)
         return self.augment(frame)
+
+
+def _generator_class(generator: Any) -> Any:
+    """The class of a generator given by name or instance (None for none or ``"auto"``)."""
+    if generator is None or (isinstance(generator, str) and generator == AUTO):
+        return None
+    if isinstance(generator, str):
+        from tabaugment._registry import get_class
+
+        return get_class("generators", generator)
+    return type(generator)
 
 
 def _short(value: Any) -> str:

@@ -122,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the model you will train: auto judges its candidates with it (default lightgbm)",
     )
     p.add_argument("--save-generator", metavar="DIR", help="also save the fitted generator (safetensors + JSON)")
+    p.add_argument(
+        "--keep-copies",
+        action="store_true",
+        help="keep synthetic rows that copy a training row's features (by default they are dropped and drawn again)",
+    )
+    p.add_argument(
+        "--min-distance",
+        type=float,
+        default=0.0,
+        help="also drop synthetic rows closer than this to a training row (standardised numbers, one-hot categories)",
+    )
 
     p = sub.add_parser(
         "evaluate",

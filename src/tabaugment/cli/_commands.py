@@ -124,6 +124,9 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     frame = schema.prepare(ds.table)
     validation = schema.prepare(read_table(args.validation, sep=args.sep)) if args.validation else None
     augmenter = _augmenter(args, progress)
+    generator = augmenter.generator
+    copying = generator is not None and generator != "auto" and getattr(generator, "copies_rows", False)
+    augmenter.set_params(drop_copies=not args.keep_copies and not copying, min_distance=args.min_distance)
     result = augmenter.fit_augment(frame, schema.target, validation=validation)
     out, weights = _as_read(args, ds.table, frame, result)
     if args.flag_column or weights is not None:
@@ -159,6 +162,13 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
         )
     if result.origin is not None and (result.origin == "teacher").any():
         print(f"added {int((result.origin == 'teacher').sum()):,} copies of real rows with the teacher's labels")
+    if result.privacy:
+        p = result.privacy
+        close = f" and {p['too_close']:,} closer than {p['min_distance']:g}" if p["min_distance"] > 0 else ""
+        print(
+            f"privacy filter: dropped {p['copies']:,} synthetic rows that copied a training row{close} "
+            f"(of {p['drawn']:,} drawn; --keep-copies keeps them)"
+        )
     if result.validity:
         v = result.validity
         top = ", ".join(f"{rule}: {n:,}" for rule, n in list(v["dropped_by_rule"].items())[:4])

@@ -22,6 +22,7 @@ class RandomOversampling(BaseGenerator):
     """
 
     name = "random_oversampling"
+    copies_rows = True
     _parameter_constraints: ClassVar[Constraints] = {"random_state": RANDOM_STATE}
     conditionable = "categorical"
 

@@ -58,6 +58,8 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
     conditionable: ClassVar[str] = "target"
     #: Fewest rows per class the generator can be fitted on.
     min_rows_per_class: ClassVar[int] = 1
+    #: Whether every row it makes is a copy of a fitted row (the privacy filter refuses it).
+    copies_rows: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ fit
     def fit(self, table: Any, target: str | None = None) -> BaseGenerator:
