@@ -304,3 +304,36 @@ def test_finished_runs_compact_into_one_file_and_resume_from_it(tmp_path) -> Non
     again = run_experiment(SPEC, folder)  # nothing left to compute
     assert (folder / "runs.jsonl").read_text() == runs_before
     pd.testing.assert_frame_equal(_sorted(again), _sorted(first))
+
+
+def test_test_rows_that_repeat_training_rows_are_reported_or_refused(tmp_path, capsys) -> None:
+    import warnings
+
+    from tabaugment import Augmenter, evaluate_augmentation
+    from tabaugment.cli import main
+    from tabaugment.data import load_breast_cancer
+    from tabaugment.exceptions import DataLeakageError
+
+    ds = load_breast_cancer()
+    dup = pd.concat([ds.table, ds.table.iloc[:100]], ignore_index=True)
+    strategy = Augmenter(generator="random_oversampling")
+    with pytest.warns(UserWarning, match="test rows .* equal a training row"):
+        result = evaluate_augmentation(dup, target=ds.schema.target, strategies=strategy, seeds=2)
+    assert result.runs.test_rows_in_train.gt(0).all()
+    with pytest.raises(DataLeakageError, match="Test rows equal training rows in 2 split"):
+        evaluate_augmentation(dup, target=ds.schema.target, strategies=strategy, seeds=2, strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no duplicates, no warning
+        clean = evaluate_augmentation(ds.table, target=ds.schema.target, strategies=strategy, seeds=2)
+    assert clean.runs.test_rows_in_train.eq(0).all()
+    path = tmp_path / "dup.csv"
+    dup.to_csv(path, index=False)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'[experiment]\nname = "d"\nseeds = 2\n[[datasets]]\npath = "{path.name}"\ntarget = "{ds.schema.target}"\n'
+        '[[strategies]]\nname = "dup"\ngenerator = "random_oversampling"\n'
+    )
+    assert main(["run", str(spec), "--out", str(tmp_path / "strict"), "--strict"]) == 2
+    assert "Test rows equal training rows" in capsys.readouterr().err and not (tmp_path / "strict").exists()
+    assert main(["run", str(spec), "--out", str(tmp_path / "loose")]) == 0
+    assert "warning: test rows equal training rows" in capsys.readouterr().out

@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-param", action="append", metavar="KEY=VALUE", help="extra model parameter (repeatable)")
     p.add_argument("--seeds", type=int, default=_defaults.SEEDS, help="number of seeds (default 5)")
     p.add_argument("--n-jobs", type=int, default=1, help="cells computed in parallel (default 1)")
+    p.add_argument(
+        "--strict", action="store_true", help="test rows that equal training rows are an error (default: a warning)"
+    )
     p.add_argument("--out", help="write all results as JSON here")
 
     p = sub.add_parser(
@@ -184,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="experiment spec (TOML)")
     p.add_argument("--out", required=True, help="results folder (one Parquet file per finished cell)")
     p.add_argument("--n-jobs", type=int, default=1, help="jobs in parallel")
+    p.add_argument(
+        "--strict", action="store_true", help="test rows that equal training rows are an error (default: a warning)"
+    )
     p.add_argument(
         "--backend",
         choices=["processes", "joblib", "dask", "ray"],

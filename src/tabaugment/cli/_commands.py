@@ -201,6 +201,7 @@ def _cmd_evaluate(args: argparse.Namespace, progress: bool) -> int:
         unseen_categories=args.unseen_categories,
         n_jobs=args.n_jobs,
         progress=progress,
+        strict=args.strict,
     )
     _print_evaluation(result, result.config["data"])
     if args.out:
@@ -314,8 +315,16 @@ def _cmd_run(args: argparse.Namespace, progress: bool) -> int:
     spec = load_spec(args.spec)
     n_cells = len(spec.cells())
     before = len(ResultStore(args.out).done())
-    results = run_experiment(spec, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress)
+    results = run_experiment(
+        spec, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress, strict=args.strict
+    )
     print(f"{spec.name}: {n_cells} cells, {n_cells - before} computed now, {before} already stored")
+    if "test_rows_in_train" in results and results.test_rows_in_train.fillna(0).gt(0).any():
+        worst = results.loc[results.test_rows_in_train.idxmax()]
+        print(
+            f"warning: test rows equal training rows in some splits (up to {int(worst.test_rows_in_train):,} of "
+            f"{int(worst.test_rows):,} on {worst.dataset}): the data holds duplicates; --strict makes this an error"
+        )
     _write_analysis(Path(args.out), spec, results, args.metric)
     return 0
 

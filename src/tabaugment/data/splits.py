@@ -19,7 +19,7 @@ from tabaugment._random import RandomState, derive_seed
 from tabaugment.data.schema import Schema
 from tabaugment.exceptions import DataError, DataLeakageError, ParameterError, SchemaError
 
-__all__ = ["ROLE_ATTR", "Split", "check_not_test", "split_table"]
+__all__ = ["ROLE_ATTR", "Split", "check_not_test", "rows_in", "split_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class Split:
     unseen: dict[str, int] = dataclasses.field(default_factory=dict)
     pool_rows: int | None = None
     """Rows the training rows were drawn from (before ``train_size`` subsampling)."""
+    test_in_train: int = 0
+    """Test rows equal, in every column, to a training row (duplicates in the data: the test
+    then partly measures memory, not generalisation)."""
 
     def xy(self, part: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Features and 0/1 target of ``part`` ("train", "validation" or "test")."""
@@ -158,7 +161,28 @@ def split_table(
     train.attrs[ROLE_ATTR] = "train"
     validation.attrs[ROLE_ATTR] = "validation"
     test_frame.attrs[ROLE_ATTR] = "test"
-    return Split(schema=schema, train=train, validation=validation, test=test_frame, unseen=unseen, pool_rows=pool_rows)
+    return Split(
+        schema=schema,
+        train=train,
+        validation=validation,
+        test=test_frame,
+        unseen=unseen,
+        pool_rows=pool_rows,
+        test_in_train=rows_in(test_frame, train),
+    )
+
+
+def rows_in(rows: pd.DataFrame, reference: pd.DataFrame) -> int:
+    """How many of ``rows`` equal, in every column, some row of ``reference``."""
+    if not len(rows) or not len(reference):
+        return 0
+    cols = list(reference.columns)
+
+    def hashes(frame: pd.DataFrame) -> Any:
+        text = frame[cols].astype(object).where(frame[cols].notna(), None).astype(str)
+        return pd.util.hash_pandas_object(text, index=False).to_numpy()
+
+    return int(np.isin(hashes(rows), hashes(reference)).sum())
 
 
 def _stratified(tts: Any, index: pd.Index, y: np.ndarray, size: float, seed: int, what: str) -> Any:

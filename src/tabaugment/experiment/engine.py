@@ -34,7 +34,7 @@ from tabaugment._version import __version__
 from tabaugment.data.datasets import Dataset
 from tabaugment.experiment.grid import Cell, dataset_label, load_described_dataset
 
-__all__ = ["JobOutput", "SplitConfig", "dataset_fingerprint", "run_job"]
+__all__ = ["JobOutput", "SplitConfig", "dataset_fingerprint", "leakage", "run_job"]
 
 #: Timings that count as the cells' own work (the rest of a job's time is the runner's overhead).
 WORK_TIMINGS = ("hardness_s", "selection_s", "generator_fit_s", "sample_s", "model_s")
@@ -147,6 +147,49 @@ def _register(datasets: Mapping[str, Dataset] | None) -> None:
         _PROVIDED.pop(next(iter(_PROVIDED)))
 
 
+def leakage_error(found: list[dict[str, Any]]) -> Any:
+    """The :class:`DataLeakageError` of :func:`leakage`'s findings (``--strict``)."""
+    from tabaugment.exceptions import DataLeakageError
+
+    shown = "; ".join(
+        f"{f['dataset']} (train_size {f['train_size']}, seed {f['seed']}): {f['test_rows_in_train']:,} of "
+        f"{f['test_rows']:,} test rows"
+        for f in found[:5]
+    )
+    return DataLeakageError(
+        f"Test rows equal training rows in {len(found)} split(s): {shown}. The data holds duplicate rows; drop "
+        "them (frame.drop_duplicates()) before evaluating, or run without --strict to only be warned."
+    )
+
+
+def leakage(
+    cells: list[Cell], config: SplitConfig, *, token: str | None = None, datasets: Mapping[str, Dataset] | None = None
+) -> list[dict[str, Any]]:
+    """Per split of ``cells`` (dataset, training size, seed) whose test rows repeat training
+    rows: how many, of how many. Computed from the splits alone, before any model is fitted."""
+    _register(datasets)
+    out, seen = [], set()
+    for cell in cells:
+        key = json.dumps(dict(cell.dataset), sort_keys=True)
+        pair = cell.pair_key
+        seed = spawn_seeds(cell.seed, [f"split|{pair}"])[f"split|{pair}"]
+        if (key, str(cell.train_size), seed) in seen:
+            continue
+        seen.add((key, str(cell.train_size), seed))
+        split = _split(key, token, cell.train_size, seed, config)
+        if split.test_in_train:
+            out.append(
+                {
+                    "dataset": dataset_label(cell.dataset),
+                    "train_size": cell.train_size,
+                    "seed": cell.seed,
+                    "test_rows_in_train": split.test_in_train,
+                    "test_rows": len(split.test),
+                }
+            )
+    return out
+
+
 # ---------------------------------------------------------------------- one job
 def run_job(
     cells: list[Cell],
@@ -257,6 +300,7 @@ def run_job(
                 "validation_rows": len(split.validation),
                 "test_rows": len(split.test),
                 "pool_rows": int(split.pool_rows or len(split.train)),
+                "test_rows_in_train": int(split.test_in_train),
                 "unseen_category_values": int(sum(split.unseen.values())),
                 **extra,
                 # hardness, selection and generator fit are shared by the job's cells; each records them

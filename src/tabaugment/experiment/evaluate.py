@@ -46,6 +46,7 @@ _RUN_COLUMNS = [
     "strategy",
     "train_rows",
     "pool_rows",
+    "test_rows_in_train",
     "validation_rows",
     "test_rows",
     "synthetic_rows",
@@ -184,6 +185,7 @@ def evaluate_augmentation(
     unseen_categories: str = _defaults.UNSEEN_CATEGORIES,
     n_jobs: int = 1,
     progress: bool = False,
+    strict: bool = False,
 ) -> EvaluationResult:
     """Compare augmentation strategies against no augmentation over several seeds.
 
@@ -198,6 +200,7 @@ def evaluate_augmentation(
     seeds : number of seeds (0..n-1) or the seeds themselves.
     train_size : subsample the training rows to this many (int) or this fraction (float).
     n_jobs : cells computed in parallel (local worker processes).
+    strict : test rows that equal training rows are an error (otherwise a warning).
 
     Examples
     --------
@@ -217,6 +220,12 @@ def evaluate_augmentation(
     config = SplitConfig(test_size=test_size, validation_size=validation_size, unseen_categories=unseen_categories)
     cells = expand_grid([{**desc, "train_size": size}], named, [spec_model], seed_list, config.non_default())
     token = dataset_fingerprint(dataset)  # the loaded dataset travels with the cells: no second load
+    if strict:
+        from tabaugment.experiment.engine import leakage, leakage_error
+
+        found = leakage(cells, config, token=token, datasets={token: dataset})
+        if found:
+            raise leakage_error(found)
     started = time.perf_counter()
     parts = [
         out.frame()
@@ -227,6 +236,16 @@ def evaluate_augmentation(
     frame = pd.concat(parts, ignore_index=True)
     scores = frame[["seed", "strategy", "metric", "value"]].reset_index(drop=True)
     runs = frame.drop_duplicates("cell_id").reindex(columns=_RUN_COLUMNS).reset_index(drop=True)
+    repeated = runs[runs.strategy == "baseline"]
+    if "test_rows_in_train" in repeated and repeated.test_rows_in_train.fillna(0).gt(0).any():
+        import warnings
+
+        warnings.warn(
+            f"{repeated.test_rows_in_train.mean():,.0f} of {repeated.test_rows.mean():,.0f} test rows (mean over the "
+            "seeds) equal a training row: the data holds duplicates, so the test partly measures memory. Drop them "
+            "(frame.drop_duplicates()) or pass strict=True to make this an error.",
+            stacklevel=2,
+        )
     comparison = _compare(frame, [st.name for st in named])
     first = frame.iloc[0]
     schema_used = dataset.schema

@@ -95,8 +95,12 @@ def run_experiment(
     backend: str = "processes",
     progress: bool = False,
     compact: bool = True,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Run the cells of ``spec`` that ``folder`` does not hold yet; return every stored row.
+
+    Test rows that equal training rows (duplicates in the data) are recorded per cell
+    (``test_rows_in_train``); with ``strict`` they are an error before anything runs.
 
     ``backend`` is ``"processes"`` (the default: ``n_jobs`` local worker processes),
     ``"joblib"`` (joblib's current ``parallel_config``), ``"dask"`` or ``"ray"``. With
@@ -107,6 +111,12 @@ def run_experiment(
         spec = load_spec(spec)
     if backend not in BACKENDS:
         raise ParameterError(f"Unknown backend {backend!r}; choose from {', '.join(BACKENDS)}.")
+    if strict:
+        from tabaugment.experiment.engine import leakage, leakage_error
+
+        found = leakage(spec.cells(), spec.split)
+        if found:
+            raise leakage_error(found)
     store = ResultStore(folder)
     store.write_spec(spec.to_dict())
     done = store.done()
