@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -337,3 +338,66 @@ def test_test_rows_that_repeat_training_rows_are_reported_or_refused(tmp_path, c
     assert "Test rows equal training rows" in capsys.readouterr().err and not (tmp_path / "strict").exists()
     assert main(["run", str(spec), "--out", str(tmp_path / "loose")]) == 0
     assert "warning: test rows equal training rows" in capsys.readouterr().out
+
+
+def test_a_folder_is_held_by_one_run_and_stale_temporary_files_go(tmp_path) -> None:
+    from tabaugment.exceptions import DataError
+
+    folder = tmp_path / "res"
+    store = ResultStore(folder)
+    with store.lock(), pytest.raises(DataError, match=r"Another run \(pid \d+\) is writing to"):
+        run_experiment(SPEC, folder)
+    (folder / "cells").mkdir(parents=True, exist_ok=True)
+    stale = [folder / ".results.parquet.x1.tmp", folder / "cells" / ".abc.parquet.y2.tmp"]
+    for path in stale:
+        path.write_text("half")
+    run_experiment(SPEC, folder)
+    assert not any(p.exists() for p in stale)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_killing_a_parallel_run_stops_its_workers(tmp_path) -> None:
+    import os
+    import signal
+
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(
+        '[experiment]\nname = "k"\nseeds = 8\n[[datasets]]\nname = "breast_cancer"\ntrain_size = [150]\n'
+        '[[strategies]]\nname = "copula"\ngenerator = "gaussian_copula"\nbudget = [0.3, 0.5]\n'
+    )
+    folder = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tabaugment.cli", "run", str(spec_path), "--out", str(folder), "--n-jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def children(pid: int) -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    deadline = time.time() + 120
+    while len(ResultStore(folder).done()) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    workers = children(proc.pid)
+    assert workers and proc.poll() is None, "the run should still be going, with its workers"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(2.0)
+    alive = [
+        pid
+        for pid in workers
+        if Path(f"/proc/{pid}").exists()
+        and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    ]
+    assert alive == []
+    settled = len(ResultStore(folder).done())
+    time.sleep(1.0)
+    assert len(ResultStore(folder).done()) == settled  # nobody writes cells any more

@@ -118,6 +118,14 @@ def run_experiment(
         if found:
             raise leakage_error(found)
     store = ResultStore(folder)
+    with store.lock():
+        return _run_locked(spec, store, n_jobs=n_jobs, backend=backend, progress=progress, compact=compact)
+
+
+def _run_locked(
+    spec: ExperimentSpec, store: ResultStore, *, n_jobs: int, backend: str, progress: bool, compact: bool
+) -> pd.DataFrame:
+    folder = store.folder
     store.write_spec(spec.to_dict())
     done = store.done()
     cells = spec.cells()
@@ -148,7 +156,7 @@ def _in_processes(todo: list[list[Cell]], config: SplitConfig, kwargs: dict, n_j
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_exit_with_parent) as pool:
         # keep a few jobs queued per worker, in grid order, so workers reuse their caches
         queue = iter(todo)
         pending = set()
@@ -163,6 +171,23 @@ def _in_processes(todo: list[list[Cell]], config: SplitConfig, kwargs: dict, n_j
                 nxt = next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(run_job, nxt, config, **kwargs))
+
+
+def _exit_with_parent() -> None:
+    """In a worker: exit as soon as the run that started it is gone (killed, even with SIGKILL),
+    instead of finishing its job and writing cells nobody waits for."""
+    import os
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="tabaugment-parent-watch", daemon=True).start()
 
 
 def _on_ray(todo: list[list[Cell]], config: SplitConfig, kwargs: dict, n_jobs: int) -> Iterator[JobOutput]:

@@ -10,12 +10,16 @@ loss); a finished run compacts its folder, so a grid of thousands of cells is on
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from tabaugment._io import atomic_path
+from tabaugment.exceptions import DataError
 
 __all__ = ["ResultStore"]
 
@@ -28,6 +32,38 @@ class ResultStore:
         self.folder = Path(folder)
         self.cells = self.folder / "cells"
         self.compacted = self.folder / "results.parquet"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one run: a second run on it is refused with the first one's pid.
+        Temporary files a killed run left behind are removed once the lock is held."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / ".lock"
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        try:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - no advisory locks (Windows): run unlocked
+                fcntl = None  # type: ignore[assignment]
+            if fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.seek(0)
+                    owner = handle.read().strip() or "?"
+                    raise DataError(
+                        f"Another run (pid {owner}) is writing to {str(self.folder)!r}; wait for it to finish, or "
+                        "give another --out folder."
+                    ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            for stale in [*self.folder.glob(".*.tmp"), *self.cells.glob(".*.tmp")]:
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            handle.close()
 
     def _cell_files(self) -> list[Path]:
         return sorted(self.cells.glob("*.parquet")) if self.cells.is_dir() else []
