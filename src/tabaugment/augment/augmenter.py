@@ -29,6 +29,7 @@ from tabaugment.augment._budget import BUDGET, Budget, resolve_budget
 from tabaugment.augment._teacher import Teacher, label_rows
 from tabaugment.data.io import to_pandas
 from tabaugment.data.rules import parse_rule
+from tabaugment.data.schema import check_column_names
 from tabaugment.data.splits import check_not_test
 from tabaugment.exceptions import DataError, NotFittedError, ParameterError, SchemaError
 from tabaugment.generators.base import BaseGenerator
@@ -324,6 +325,7 @@ class Augmenter(ParamsMixin, BaseEstimator):
         check_not_test(validation, "Augmenter.fit (as validation rows)")
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         frame, target = _with_target(frame, target)
+        check_column_names(frame)
         _check_target(frame, target)
         for query in self._rule_texts():
             parse_rule(query).check_columns(frame.columns)

@@ -148,6 +148,21 @@ class Schema:
         )
 
 
+def check_column_names(table: pd.DataFrame) -> None:
+    """Raise :class:`SchemaError` unless every column name is text (one level, none repeated)."""
+    if isinstance(table.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"The table has {table.columns.nlevels} levels of column names (a MultiIndex); give one level, e.g. "
+            "table.columns = ['_'.join(map(str, c)) for c in table.columns]."
+        )
+    odd = [c for c in table.columns if not isinstance(c, str)]
+    if odd:
+        raise SchemaError(
+            f"Column names must be text; {odd[0]!r} is a {type(odd[0]).__name__}. Rename the columns, e.g. "
+            "table.columns = table.columns.map(str)."
+        )
+
+
 def infer_schema(
     table: pd.DataFrame,
     target: str,
@@ -175,7 +190,18 @@ def infer_schema(
         raise SchemaError(
             f"The table is empty ({len(table)} rows, {table.shape[1]} columns); tabaugment needs labelled rows."
         )
+    check_column_names(table)
+    for col in table.columns:
+        values = table[col]
+        if values.dtype == object and values.map(lambda v: isinstance(v, (bytes, bytearray))).any():
+            raise SchemaError(
+                f"Column {col!r} holds bytes; decode them to text first, e.g. table[{col!r}].str.decode('utf-8')."
+            )
     columns = [str(c) for c in table.columns]
+    if any(not c.strip() for c in columns):
+        raise SchemaError(
+            f"Column {columns.index(next(c for c in columns if not c.strip()))} has an empty name; name every column."
+        )
     if len(set(columns)) != len(columns):
         dups = sorted({c for c in columns if columns.count(c) > 1})
         raise SchemaError(f"Column names must be unique; {dups} appear more than once.")
