@@ -41,7 +41,8 @@ class GReaT(LMGenerator):
     within_range : draw numbers only inside the range seen in training (decoding rules out
         digits that would leave it), so no row is rejected for its numbers.
     device : ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
-    n_threads : torch CPU threads while fitting and sampling.
+    n_threads : torch CPU threads while fitting and sampling. The same seed and threads give
+        the same rows; another number of threads can change them (torch then adds in another order).
     random_state : seed of row orders, LoRA initialisation, dropout and sampling.
     progress : progress bars for training and sampling.
     """

@@ -219,7 +219,8 @@ class TabularGPT(NeuralGenerator):
         The choice is kept in ``label_position_``.
     early_stopping : hold out 10% of the rows and stop when their loss stalls for ``patience`` epochs.
     device : ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
-    n_threads : torch CPU threads while fitting and sampling.
+    n_threads : torch CPU threads while fitting and sampling. The same seed and threads give
+        the same rows; another number of threads can change them (torch then adds in another order).
     random_state : seed (local torch generators only).
     progress : progress bar with the loss.
     """

@@ -37,7 +37,9 @@ class TVAE(NeuralGenerator):
     loss_factor : weight of the reconstruction term (2 in the reference).
     early_stopping : hold out 10% of the rows and stop when their loss stalls for ``patience`` epochs.
     device : ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
-    n_threads : torch CPU threads while fitting and sampling (1 is often fastest on small machines).
+    n_threads : torch CPU threads while fitting and sampling (1 is often fastest on small
+        machines). The same seed and threads give the same rows; another number of threads can
+        change them (torch then adds in another order).
     random_state : seed (a local torch generator; the global seed is never touched).
     progress : progress bar with the loss.
     """
