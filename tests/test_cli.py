@@ -274,3 +274,51 @@ def test_augment_drops_copies_of_training_rows_unless_told_not_to(tmp_path, csv_
     assert main([*duplicate, "--out", str(tmp_path / "b.csv")]) == 0  # copies by design: the filter stays off
     assert main([*duplicate, "--min-distance", "0.5", "--out", str(tmp_path / "c.csv")]) == 2
     assert "copies training rows by design" in capsys.readouterr().err
+
+
+def _loans(**changes) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 70, n).astype(object),
+            "income": rng.integers(1000, 9000, n).astype(object),
+            "job": rng.choice(["clerk", "nurse", "chef"], n).astype(object),
+            "default": np.where(rng.random(n) < 0.3, "yes", "no").astype(object),
+        }
+    )
+    for col, (rows, value) in changes.items():
+        frame.loc[rows, col] = value
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("table", "args", "message"),
+    [
+        (_loans(default=(slice(None), "no")), [], "only one class"),
+        (_loans(default=([3, 7], "")), [], "Target 'default' is missing in 2 rows"),
+        (_loans(age=([4], "forty")), ["--numerical", "age"], "'forty'"),
+        (_loans(job=(slice(None), "")), ["--categorical", "job"], "'job'"),
+        (_loans(), ["--generator", "smote", "--budget", "1000x"], "more than 10 x the"),
+        (_loans(), ["--generator", "smote", "--generator-param", "k_neighbors=0"], "k_neighbors"),
+        (_loans(), ["--generator", "smote", "--model", "lightgmb"], "lightgbm"),
+        (_loans(), ["--generator", "smote", "--selector", "hardest", "--fraction", "1.5"], "fraction"),
+        (_loans(), ["--generator", "smote", "--validation", "missing.csv"], "No file at 'missing.csv'"),
+        (_loans(), ["--teacher", "soft", "--generator", "none"], "adds no rows"),
+        (_loans(), ["--generator", "smote", "--synthetic-weight", "0"], "synthetic_weight"),
+        (_loans(), ["--generator", "gaussian_copula", "--curate", "everything"], "everything"),
+        (_loans(), ["--alpha", "2"], "alpha"),
+        (_loans(), ["--generator", "smote", "--rule", "age >"], "expected a column, a value or '('"),
+    ],
+)
+def test_bad_tables_and_options_fail_clearly_and_write_nothing(tmp_path, capsys, monkeypatch, table, args, message):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "loans.csv"
+    table.to_csv(path, index=False)
+    try:
+        code = main(["augment", str(path), "--target", "default", *args, "--out", str(tmp_path / "aug.csv")])
+    except SystemExit as exc:  # argparse refuses unknown names and bad numbers before anything runs
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["loans.csv"]

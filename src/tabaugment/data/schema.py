@@ -97,7 +97,7 @@ class Schema:
                 problems.append(_numeric_problem(col, table[col], bad))
             out[col] = series
         if require_target or self.target in table.columns:
-            y = table[self.target]
+            y = self._mark_missing(table[self.target], self.target)
             if y.isna().any():
                 problems.append(_nan_target_problem(self.target, y))
             else:
@@ -229,8 +229,8 @@ def infer_schema(
     if both:
         problems.append(f"Columns {sorted(both)} are listed as both categorical and numerical.")
 
-    # ---- target
-    y = table[target]
+    # ---- target (an empty cell or a missing-value marker is a missing label, not a class)
+    y = _mark(table[target], miss, col_miss.get(target, ()))
     labels: list[Any] = []
     negative: Any = None
     positive: Any = None
