@@ -183,8 +183,17 @@ def utility() -> None:
     tables from 100 to 2,000 training rows, with three models."""
     from tabaugment import _defaults
 
+    # ARF rows curated by Data-IQ: a candidate of an earlier auto, kept as evidence
+    arf = {
+        "name": "arf_curated_teacher",
+        "generator": "arf",
+        "budget": 1.0,
+        "curate": "data_iq",
+        "teacher": "soft",
+        "synthetic_weight": 0.5,
+    }
     strategies: list[dict] = [{"name": "auto"}]
-    for cand in _defaults.AUTO_CANDIDATES:
+    for cand in [*_defaults.AUTO_CANDIDATES, arf]:
         st = {k: ("none" if v is None else v) for k, v in cand.items()}
         if st["name"] != "self_distillation":
             st["compare_to"] = "self_distillation"  # synthetic rows beyond what the teacher gives
@@ -201,9 +210,10 @@ def utility() -> None:
         """
 Issue 20: does augmentation help, and does auto know when? auto (the default: its candidates
 against no augmentation by repeated 5-fold cross-validation on the training rows, one-sided
-corrected t-test, Holm) and each candidate run explicitly, against no augmentation on the real
-test rows; the synthetic candidates are also compared with self-distillation (compare_to):
-what synthetic rows add beyond the teacher's labels. Seven tables, 100 to 2,000 training rows
+corrected t-test, candidates in a fixed sequence) and each candidate run explicitly (and ARF
+rows curated by Data-IQ), against no augmentation on the real test rows; the synthetic
+candidates are also compared with self-distillation (compare_to): what synthetic rows add
+beyond the teacher's labels. Seven tables, 100 to 2,000 training rows
 (as many as each table's training pool allows), LightGBM, a regularised LightGBM and logistic
 regression (auto judges with the model it serves), 10 seeds. The explicit cells measure each
 candidate's true effect; auto's verdicts on them give its false-positive rate

@@ -73,7 +73,11 @@ def paired_diffs(results: pd.DataFrame, strategy: str) -> pd.DataFrame:
 
 
 def calibration(results: pd.DataFrame, candidates: list[str]) -> tuple[pd.DataFrame, dict[str, object]]:
-    """auto's per-run verdicts on each candidate against the candidate's true effect."""
+    """auto's per-run verdicts on each candidate against the candidate's true effect, and what
+    other rules would have said on the same evidence."""
+    from tabaugment import _defaults
+
+    order = [str(c["name"]) for c in _defaults.AUTO_CANDIDATES]  # auto's fixed sequence
     effects = {}
     for cand in candidates:
         d = paired_diffs(results, cand)
@@ -83,11 +87,11 @@ def calibration(results: pd.DataFrame, candidates: list[str]) -> tuple[pd.DataFr
     for run in runs.itertuples(index=False):
         evidence = json.loads(run.auto_evidence)
         key = (run.dataset, run.train_size, run.model)
-        tested = [c for c in candidates if c in evidence and "p" in evidence[c]]
+        tested = [c for c in order if c in evidence and "p" in evidence[c]]
         if not tested:
             continue
         plain = np.array([evidence[c].get("p_plain", 1.0) for c in tested])
-        plain_holm = holm(plain)
+        plain_sequence = np.maximum.accumulate(plain)
         corrected = np.array([evidence[c]["p"] for c in tested])
         for i, cand in enumerate(tested):
             ev = evidence[cand]
@@ -96,18 +100,18 @@ def calibration(results: pd.DataFrame, candidates: list[str]) -> tuple[pd.DataFr
                 {
                     **dict(zip([*KEYS, "seed"], [*key, run.seed])),
                     "candidate": cand,
-                    "true_effect": float(effects[cand].get(key, np.nan)),
+                    "true_effect": float(effects[cand].get(key, np.nan)) if cand in effects else np.nan,
                     "inner_mean_diff": ev["mean_diff"],
                     "use_auto": ev["verdict"] == "use",
-                    "use_corrected_no_holm": bool(better and corrected[i] < ALPHA),
-                    "use_plain_holm": bool(better and plain_holm[i] < ALPHA),
-                    "use_plain": bool(better and plain[i] < ALPHA),
+                    "use_corrected_alone": bool(better and corrected[i] < ALPHA),
+                    "use_plain_sequence": bool(better and plain_sequence[i] < ALPHA),
+                    "use_plain_alone": bool(better and plain[i] < ALPHA),
                     "chosen": run.auto_choice == cand,
                 }
             )
     table = pd.DataFrame(rows)
-    rules = ["use_auto", "use_corrected_no_holm", "use_plain_holm", "use_plain"]
-    summary: dict[str, object] = {}
+    rules = ["use_auto", "use_corrected_alone", "use_plain_sequence", "use_plain_alone"]
+    summary: dict[str, object] = {"rules": rules}
     for name, part in (
         ("true_effect_le_0", table[table.true_effect <= 0]),
         ("true_effect_gt_0", table[table.true_effect > 0]),
@@ -166,22 +170,18 @@ def results_model_s(results: pd.DataFrame, n: int) -> float:
 
 def versus_regularised(results: pd.DataFrame, model: str, reference: str) -> pd.DataFrame:
     """``model`` with and without auto against the baseline of ``reference`` (is auto's gain more
-    than choosing a more regularised model?)."""
+    than choosing a more regularised model?), paired by table, size and seed."""
     keys = ["dataset", "train_size", "seed"]
-    ref = results[(results.strategy == "baseline") & (results.model == reference)].set_index(keys)
+    ref = results[(results.strategy == "baseline") & (results.model == reference)]
+    ref = ref[[*keys, "value"]].rename(columns={"value": "reference_value"})
     rows = []
     for strategy in ("baseline", "auto", "self_distillation"):
-        mine = results[(results.strategy == strategy) & (results.model == model)].set_index(keys)
-        for (ds, n), g in mine.groupby(level=["dataset", "train_size"]):
-            r = ref.loc[(ds, n)] if (ds, n) in ref.index.droplevel("seed") else None
-            if r is None:
+        mine = results[(results.strategy == strategy) & (results.model == model)]
+        paired = mine.merge(ref, on=keys, how="inner")
+        for (ds, n), g in paired.groupby(["dataset", "train_size"]):
+            if len(g) < 2:
                 continue
-            seeds = g.index.get_level_values("seed").intersection(r.index)
-            if len(seeds) < 2:
-                continue
-            a = r.loc[seeds, "value"].to_numpy()
-            b = g.droplevel(["dataset", "train_size"]).loc[seeds, "value"].to_numpy()
-            stats = paired_comparison(a, b, ratio=overlap_ratio(g.reset_index()))
+            stats = paired_comparison(g.reference_value.to_numpy(), g.value.to_numpy(), ratio=overlap_ratio(g))
             rows.append(
                 {
                     "dataset": ds,
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                         "count": le0[rule]["count"],
                         "95% CI": f"{le0[rule]['ci95'][0]:.3f}-{le0[rule]['ci95'][1]:.3f}",
                     }
-                    for rule in ("use_auto", "use_corrected_no_holm", "use_plain_holm", "use_plain")
+                    for rule in cal["rules"]
                 ]
             )
         ),

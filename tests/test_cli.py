@@ -82,8 +82,8 @@ def test_augment_by_default_lets_auto_choose_and_shows_its_evidence(tmp_path, cs
     args = ["augment", str(csv_path), "--target", "default", "--auto-splits", "3", "--auto-repeats", "1"]
     assert main([*args, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "auto chose" in printed and "p_holm" in printed
-    for name in ("self_distillation", "copula_teacher", "arf_curated_teacher"):
+    assert "auto chose" in printed and "p_adjusted" in printed
+    for name in ("self_distillation", "copula_teacher"):
         assert name in printed  # one evidence row per candidate
     rows, given = pd.read_csv(out), pd.read_csv(csv_path)
     assert len(rows) >= 60 and rows["default"].iloc[:60].tolist() == given["default"].tolist()

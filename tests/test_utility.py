@@ -299,10 +299,21 @@ def test_auto_chooses_true_rows_and_rejects_wrong_ones() -> None:
     choice = choose(frame, "label", candidates=ORACLE, model=HUNGRY, random_state=0)
     ev = choice.evidence.set_index("candidate")
     assert choice.chosen == "truth" and ev.loc["truth", "verdict"] == "use"
-    assert ev.loc["truth", "mean_diff"] > 0.2 and ev.loc["truth", "p_holm"] < 0.001
+    assert ev.loc["truth", "mean_diff"] > 0.2 and ev.loc["truth", "p_adjusted"] < 0.001
     assert ev.loc["wrong", "verdict"] == "no gain" and ev.loc["wrong", "mean_diff"] < 0
     assert choice.splits == 10 and "auto chose truth" in choice.reason
     json.dumps(choice.to_dict())  # the evidence is JSON-ready
+
+
+def test_candidates_are_tested_in_their_order_and_stop_at_the_first_failure() -> None:
+    frame = blobs(120, seed=1)
+    wrong_first = choose(frame, "label", candidates=ORACLE[::-1], model=HUNGRY, random_state=0)
+    ev = wrong_first.evidence.set_index("candidate")
+    # the wrong rows fail first: the true rows, however good, are not used (fixed sequence)
+    assert wrong_first.chosen == "none" and ev.loc["truth", "p"] < 0.001
+    assert ev.loc["truth", "p_adjusted"] == ev.loc["wrong", "p"] > 0.5
+    right_first = choose(frame, "label", candidates=ORACLE, model=HUNGRY, random_state=0).evidence
+    assert right_first.p_adjusted.is_monotonic_increasing and right_first.p_adjusted.iloc[0] == right_first.p.iloc[0]
 
 
 def test_auto_chooses_nothing_when_alpha_cannot_be_met_and_is_reproducible() -> None:
@@ -310,7 +321,7 @@ def test_auto_chooses_nothing_when_alpha_cannot_be_met_and_is_reproducible() -> 
     strict = choose(frame, "label", candidates=ORACLE, model=HUNGRY, alpha=1e-12, random_state=0)
     assert strict.chosen == "none" and strict.params is None and "no augmentation" in strict.reason
     again = choose(frame, "label", candidates=ORACLE, model=HUNGRY, alpha=1e-12, random_state=0)
-    cols = ["mean_diff", "p", "p_holm"]
+    cols = ["mean_diff", "p", "p_adjusted"]
     pd.testing.assert_frame_equal(strict.evidence[cols], again.evidence[cols])
 
 

@@ -7,10 +7,18 @@ and scored on the held-out fold of real rows. Folds overlap across repeats and t
 overlap across folds, so the plain paired t-test would be anti-conservative; the differences
 are tested with the corrected resampled t-test (Nadeau & Bengio 2003; for repeated k-fold the
 correction ratio is 1 / (k - 1), Bouckaert & Frank 2004), one-sided (a candidate is only used
-if it is better), and Holm's correction across the candidates. The candidate with the largest
-gain among those significantly better is chosen; without one, no augmentation.
-``benchmarks/utility_analysis.py`` measures how often this rule says "use" for a candidate whose
-true effect on unseen rows is not positive (and how often the plain paired t-test would).
+if it is better).
+
+Several candidates are several tests. They are tested in their given order, each at level
+``alpha``, stopping at the first that is not significantly better (the fixed-sequence
+procedure, which keeps the chance of using any candidate that does not help at most
+``alpha`` without dividing ``alpha`` among them; its adjusted p-value of a candidate is the
+largest p-value up to it). Put the candidate most likely to help first: by default
+self-distillation, which in ``benchmarks/results/utility`` was never beaten by synthetic rows
+labelled by the same teacher. Among the candidates that pass, the one with the largest gain is
+chosen; without one, no augmentation. ``benchmarks/utility_analysis.py`` measures how often
+this rule says "use" for a candidate whose true effect on unseen rows is not positive (and how
+often the plain paired t-test would).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from tabaugment._random import spawn_seeds
 from tabaugment.augment._teacher import Teacher
 from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS
 from tabaugment.evaluation.models import fit_model, make_model, model_frame
-from tabaugment.evaluation.stats import corrected_ttest, holm
+from tabaugment.evaluation.stats import corrected_ttest
 from tabaugment.exceptions import DataError, ParameterError, TabAugmentError
 
 __all__ = ["NONE_NAME", "AutoChoice", "augmenter_from_dict", "choose"]
@@ -48,7 +56,8 @@ class AutoChoice:
     chosen : the chosen candidate's name, or ``"none"``.
     params : the chosen candidate's Augmenter parameters (None for no augmentation).
     evidence : one row per candidate: mean score without and with it, the mean difference
-        (positive = better), its 95% interval, the one-sided corrected p-value, Holm's p-value,
+        (positive = better), its 95% interval, the one-sided corrected p-value, the fixed-sequence
+        adjusted p-value (``p_adjusted``: the largest p-value up to this candidate),
         the plain paired t-test's one-sided p-value (``p_plain``, anti-conservative over
         overlapping folds: shown for contrast, never used), splits won, seconds, and a verdict (``"use"``, ``"no gain"``, ``"failed: ..."``).
     reason : one sentence saying what was chosen and why.
@@ -263,11 +272,11 @@ def choose(
             }
         )
     evidence = pd.DataFrame(rows)
+    # fixed sequence: in the given order, the adjusted p-value is the largest p-value so far (a
+    # failed candidate counts as p = 1, so nothing after it is used)
+    evidence["p_adjusted"] = np.maximum.accumulate(evidence["p"].fillna(1.0).to_numpy())
     tested = evidence["verdict"].isna() if "verdict" in evidence else pd.Series(True, index=evidence.index)
-    evidence["p_holm"] = np.nan
-    if tested.any():
-        evidence.loc[tested, "p_holm"] = holm(evidence.loc[tested, "p"].to_numpy())
-    use = tested & (evidence["p_holm"] < alpha) & (evidence.get("mean_diff", 0) > 0)
+    use = tested & (evidence["p_adjusted"] < alpha) & (evidence.get("mean_diff", 0) > 0)
     if "verdict" not in evidence:
         evidence["verdict"] = None
     evidence.loc[tested, "verdict"] = np.where(use[tested], "use", "no gain")
@@ -277,8 +286,8 @@ def choose(
         chosen = next(c for c in cands if c["name"] == best.candidate)
         reason = (
             f"auto chose {best.candidate}: {label} {best.candidate_mean:.4f} against {best.baseline_mean:.4f} without "
-            f"augmentation ({sign * best.mean_diff:+.4f}, one-sided corrected p = {best.p:.3g}, Holm p = "
-            f"{best.p_holm:.3g}, better on {int(best.wins)} of {int(best.splits)} splits of the training rows)."
+            f"augmentation ({sign * best.mean_diff:+.4f}, one-sided corrected p = {best.p:.3g}, adjusted p = "
+            f"{best.p_adjusted:.3g}, better on {int(best.wins)} of {int(best.splits)} splits of the training rows)."
         )
         params = {k: v for k, v in chosen.items() if k != "name"}
         return AutoChoice(
@@ -295,8 +304,8 @@ def choose(
         top = evidence[tested].sort_values("mean_diff", ascending=False).iloc[0]
         reason = (
             f"auto chose no augmentation: no candidate was significantly better on held-out folds of the training "
-            f"rows; the best, {top.candidate}, changed {label} by {sign * top.mean_diff:+.4f} (Holm p = "
-            f"{top.p_holm:.3g}, {len(cands)} candidates, {len(splits)} splits)."
+            f"rows; the best, {top.candidate}, changed {label} by {sign * top.mean_diff:+.4f} (adjusted p = "
+            f"{top.p_adjusted:.3g}, {len(cands)} candidates, {len(splits)} splits)."
         )
     else:
         reason = "auto chose no augmentation: every candidate failed on these rows (see the evidence)."

@@ -169,7 +169,8 @@ class Augmenter(ParamsMixin, BaseEstimator):
     n_splits, n_repeats : with ``generator="auto"``: the repeated stratified k-fold
         cross-validation on the training rows.
     alpha : with ``generator="auto"``: a candidate is used only if it beats no augmentation
-        with a Holm-corrected p-value below ``alpha`` (corrected resampled t-test).
+        with a p-value below ``alpha`` (one-sided corrected resampled t-test; the candidates in
+        their order, stopping at the first that fails: the fixed-sequence procedure).
     metric : with ``generator="auto"``: the metric it compares (``"roc_auc"``, ``"log_loss"``...).
     random_state : one seed; every component and stream gets an independent seed from it.
     progress : show progress bars.

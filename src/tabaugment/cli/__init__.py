@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="which augmentation to use on this table, or none (only if significantly better)",
         description="What auto would do with all the rows of DATA: its candidates against no augmentation by "
         "repeated stratified k-fold cross-validation with your model, a one-sided corrected resampled t-test and "
-        "Holm's correction; recommends a candidate only if it is significantly better, else none.",
+        "the candidates tested in a fixed sequence; recommends a candidate only if it is significantly better, else none.",
     )
     p.add_argument("data", help="CSV/Parquet file or catalog name")
     p.add_argument("--target", help="label column (for files)")
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=_model_name, default=_defaults.MODEL, help="the model you will train (default lightgbm)"
     )
     p.add_argument("--metric", default=_defaults.METRIC, help="metric that decides (default roc_auc)")
-    p.add_argument("--alpha", type=float, default=_defaults.ALPHA, help="significance level after Holm (default 0.05)")
+    p.add_argument("--alpha", type=float, default=_defaults.ALPHA, help="significance level (default 0.05)")
     p.add_argument("--auto-splits", type=int, default=_defaults.AUTO_SPLITS, help="folds (default 5)")
     p.add_argument("--auto-repeats", type=int, default=_defaults.AUTO_REPEATS, help="repeats of the folds (default 2)")
     p.add_argument("--train-size", default="full", help="rows to decide on: N, a fraction, or full (default)")

@@ -205,7 +205,7 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
         "--alpha",
         type=float,
         default=_defaults.ALPHA,
-        help="auto: use a candidate only if its Holm-corrected p-value is below this (default 0.05)",
+        help="auto: use a candidate only if its adjusted p-value is below this (default 0.05)",
     )
     g.add_argument(
         "--budget",

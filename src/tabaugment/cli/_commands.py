@@ -144,7 +144,7 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     write_table(out, args.out)
     if result.choice is not None:
         print(result.choice.reason)
-        cols = ["candidate", "mean_diff", "ci_low", "ci_high", "p", "p_holm", "verdict"]
+        cols = ["candidate", "mean_diff", "ci_low", "ci_high", "p", "p_adjusted", "verdict"]
         shown = result.choice.evidence.reindex(columns=cols)
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     counts = ", ".join(f"{k!r}: {v:,}" for k, v in result.budget.items())
@@ -397,7 +397,7 @@ def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
         random_state=args.seed,
         progress=progress,
     )
-    cols = ["candidate", "baseline_mean", "candidate_mean", "mean_diff", "p", "p_holm", "verdict"]
+    cols = ["candidate", "baseline_mean", "candidate_mean", "mean_diff", "p", "p_adjusted", "verdict"]
     print(
         f"{rec.rows:,} rows, {args.model}, {rec.choice.splits} splits ({args.auto_splits}-fold x {args.auto_repeats})"
     )

@@ -321,7 +321,7 @@ def run_job(
 
 def _evidence_json(evidence: Any) -> str:
     """auto's evidence per candidate, as one JSON text (a cell row holds scalars)."""
-    keep = ["mean_diff", "p", "p_plain", "p_holm", "wins", "verdict"]
+    keep = ["mean_diff", "p", "p_plain", "p_adjusted", "wins", "verdict"]
     table = {
         str(row["candidate"]): {k: row[k] for k in keep if k in row and row[k] == row[k]}
         for row in evidence.to_dict("records")

@@ -3,8 +3,8 @@
 :func:`recommend` asks what ``auto`` would do with all the rows of a table: its candidates
 (by default the Augmenter's, :data:`tabaugment._defaults.AUTO_CANDIDATES`) against no
 augmentation, by repeated stratified k-fold cross-validation with the model the user will
-train, a one-sided corrected resampled t-test (Nadeau & Bengio; the folds overlap) and Holm's
-correction over the candidates. It recommends the candidate with the largest gain among those
+train, a one-sided corrected resampled t-test (Nadeau & Bengio; the folds overlap), the
+candidates tested in a fixed sequence. It recommends the candidate with the largest gain among those
 significantly better, otherwise no augmentation, and says why, with the evidence.
 ``benchmarks/results/utility`` measures how often this rule chooses a candidate that does not
 help on unseen rows.
