@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,12 +131,13 @@ def _runner_overhead() -> str:
 def _recommend() -> str:
     text = (RESULTS / "recommend_german_credit" / "output.txt").read_text().splitlines()
     reason = next(line for line in text if line.startswith(("Do not augment", "Use ")))
+    setting = next(line for line in text if " splits (" in line)
     wall = next(line for line in text if line.startswith("real"))
     m = re.match(r"real\s+(\d+)m([\d.]+)s", wall)
     seconds = int(m.group(1)) * 60 + float(m.group(2)) if m else float("nan")
     return (
-        f'On german_credit (5 splits, {seconds:.0f} s) it answers: "{reason}" '
-        "(`benchmarks/results/recommend_german_credit/output.txt`).\n"
+        f'On german_credit ({setting}; {seconds:.0f} s) it answers: "{reason}" '
+        "(`benchmarks/results/recommend_german_credit/`).\n"
     )
 
 
@@ -153,7 +155,8 @@ def _budget(value: str) -> str:
 
 def _n(k: int, word: str) -> str:
     """``k`` with ``word``, plural unless one ("1 win", "2 wins")."""
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+    plural = word + ("es" if word.endswith("s") else "s")
+    return f"{k} {word}" if k == 1 else f"{k} {plural}"
 
 
 def _size(value: str) -> str:
@@ -246,6 +249,137 @@ def _scarce_data() -> str:
         cells = [f"{table.loc[(strategy, m)].mean_diff:+.4f} ({_p(table.loc[(strategy, m)].p_holm)})" for m in models]
         rows.append(f"| `{strategy.removeprefix('all+')}` | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
+
+
+def _table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    align = align or "|---" + "|---:" * (len(header) - 1) + "|"
+    return "\n".join(["| " + " | ".join(header) + " |", align, *("| " + " | ".join(r) + " |" for r in rows)]) + "\n"
+
+
+def _run_block(folder: str) -> Callable[[], str]:
+    def render() -> str:
+        run = _runs(folder)[-1]
+        results = pd.read_parquet(RESULTS / folder / "results.parquet", columns=["cell_id", "seed"])
+        seeds = sorted(results.seed.unique())
+        return (
+            f"Run {run['finished'][:10]} ({run['machine']}; tabaugment {run['tabaugment']}): "
+            f"{results.cell_id.nunique():,} cells, seeds {seeds[0]}-{seeds[-1]}, {run['n_jobs']} worker(s), "
+            f"{_minutes(run['wall_s'])} wall for {_minutes(run['work_s'])} of work; the runner's own overhead "
+            f"{run['overhead_share']:.2%} of the work (`runs.jsonl`).\n"
+        )
+
+    return render
+
+
+for _folder in ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid"):
+    block(f"run-{_folder.replace('_', '-')}")(_run_block(_folder))
+
+
+@block("targeting-selectors")
+def _targeting_selectors() -> str:
+    ref = _reference("targeting").query("metric == 'gini'").copy()
+    ref["selector"] = ref.strategy.str.split("+").str[0]
+    rows = []
+    for selector, g in sorted(ref.groupby("selector"), key=lambda kv: -kv[1].mean_diff.mean()):
+        means = [g[g.budget == b].mean_diff.mean() for b in ("0.2", "1.0")]
+        counts = [int((g.verdict == v).sum()) for v in ("win", "tie", "loss")]
+        rows.append([selector, *(f"{m:+.4f}" for m in means), " / ".join(map(str, counts))])
+    return _table(["selector", "20% budget", "100% budget", "wins / ties / losses against all rows"], rows)
+
+
+@block("targeting-why")
+def _targeting_why() -> str:
+    why = pd.DataFrame(json.loads((RESULTS / "targeting" / "why.json").read_text())["rows"])
+    rows = []
+    for ds, g in why.groupby("dataset", sort=False):
+        every = g[g.selector == "all"].iloc[0]
+        hardest = g[g.selector == "hardest"].iloc[0]
+        targeted = g[g.selector != "all"]
+        rows.append(
+            [
+                ds,
+                f"{every.base_positive_share:.0%}",
+                f"{hardest.selected_positive_share:.0%}",
+                f"{every.column_shapes:.2f}",
+                f"{targeted.column_shapes.min():.2f}-{targeted.column_shapes.max():.2f}",
+                f"{every.detection_auc:.2f}",
+                f"{targeted.detection_auc.min():.2f}-{targeted.detection_auc.max():.2f}",
+            ]
+        )
+    header = [
+        "dataset",
+        "positives",
+        "positives among the hardest 20%",
+        "column shapes, all rows",
+        "targeted",
+        "detection AUC, all rows",
+        "targeted",
+    ]
+    return _table(header, rows)
+
+
+@block("targeted-vs-not-table")
+def _targeted_vs_not_table() -> str:
+    ref = _reference("targeted_vs_not").query("metric == 'gini'")
+    pivot = ref.pivot_table(index="strategy", columns="dataset", values="mean_diff", aggfunc="mean")
+    order = sorted(pivot.index, key=lambda s: (s.split("+")[1], s.split("_")[1], int(s.split("_")[0][4:])))
+    rows = [[f"`{s}`", *(f"{pivot.loc[s, d]:+.4f}" for d in pivot.columns)] for s in order]
+    return _table(["strategy (mean over the two models)", *pivot.columns], rows)
+
+
+@block("targeted-vs-not-cost")
+def _targeted_vs_not_cost() -> str:
+    res = pd.read_parquet(RESULTS / "targeted_vs_not" / "results.parquet")
+    res = res[(res.metric == "gini") & (res.strategy != "baseline")].drop_duplicates("cell_id")
+    res["generator"] = res.strategy.str.split("+").str[1]
+    res["where"] = np.where(res.strategy.str.startswith("all+"), "all rows", "hardest 10%")
+    res = res[res.strategy.str.startswith(("all+", "hard10_"))]
+    fit = res.groupby(["generator", "where"]).generator_fit_s.mean().unstack()
+    parts = [
+        f"{g.upper()} {fit.loc[g, 'hardest 10%']:.1f} s on the hardest 10% against {fit.loc[g, 'all rows']:.1f} s on "
+        f"all rows ({fit.loc[g, 'all rows'] / fit.loc[g, 'hardest 10%']:.1f}x)"
+        for g in fit.index
+    ]
+    return "Mean generator fit per cell: " + "; ".join(parts) + " (`generator_fit_s`).\n"
+
+
+@block("imbalance-table")
+def _imbalance_table() -> str:
+    base = _analysis("imbalance").query("metric == 'roc_auc'")
+    base = base.assign(generator=base.strategy.str.removeprefix("minority+"))
+    cols = [(d, b) for d in sorted(base.dataset.unique()) for b in ("0.5x", "1x", "2x", "4x")]
+    rows = []
+    for gen, g in base.groupby("generator"):
+        cells = []
+        for d, b in cols:
+            r = g[(g.dataset == d) & (g.budget == b)]
+            cells.append(f"{r.mean_diff.iloc[0]:+.4f}" + (" *" if (r.verdict == "win").any() else "") if len(r) else "")
+        rows.append([gen, *cells])
+    names = {"bank_marketing": "bank", "give_me_some_credit": "credit"}
+    baselines = ", ".join(f"{d} {m:.3f}" for d, m in base.groupby("dataset").baseline_mean.mean().items())
+    return (
+        _table(["generator", *(f"{names.get(d, d)} {b}" for d, b in cols)], rows)
+        + f"\n(* = significant after Holm; baseline ROC-AUC: {baselines}.)\n"
+    )
+
+
+@block("imbalance-scaling")
+def _imbalance_scaling() -> str:
+    fits = pd.read_csv(RESULTS / "imbalance" / "scaling.csv").sort_values(
+        ["dataset", "fitted_gain"], ascending=[True, False]
+    )
+    rows = [
+        [
+            r.dataset,
+            r.strategy.removeprefix("minority+"),
+            f"{int(r.best_synthetic_rows):,}",
+            f"{int(r.best_rows_low):,}-{int(r.best_rows_high):,}",
+            f"{r.fitted_gain:+.4f}",
+            f"{r.r2:.2f}",
+        ]
+        for r in fits.itertuples()
+    ]
+    return _table(["dataset", "generator", "best synthetic rows", "90% interval", "fitted gain", "R²"], rows)
 
 
 # ---------------------------------------------------------------------- the rewrite

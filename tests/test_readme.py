@@ -38,3 +38,16 @@ def test_readme_block_runs(line: int, mark: str | None, code: str, tmp_path, mon
     # a block may register a plugin: keep it out of the other tests' registry
     monkeypatch.setattr(_registry, "_registry", {k: dict(v) for k, v in _registry._registry.items()})
     exec(compile(code, f"README.md:{line}", "exec"), {"__name__": f"readme_line{line}"})
+
+
+def test_every_number_block_matches_its_result_files() -> None:
+    """The README's and the results folders' number blocks are what benchmarks/readme_numbers.py
+    writes from the committed result files: a number cannot drift from its file."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "readme_numbers.py"
+    spec = importlib.util.spec_from_file_location("readme_numbers", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.stale() == [], "run: python benchmarks/readme_numbers.py"
