@@ -233,3 +233,15 @@ def test_labels_may_be_given_separately_as_in_scikit_learn(mixed_table) -> None:
         Augmenter(generator="gaussian_copula").fit(X, y.iloc[:3])
     with pytest.raises(SchemaError, match="also a column of the table"):
         Augmenter(generator="gaussian_copula").fit(table, y)
+
+
+def test_polars_in_polars_out(mixed_table) -> None:
+    pl = pytest.importorskip("polars")
+    table, target = mixed_table
+    result = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(pl.from_pandas(table), target)
+    assert isinstance(result.table, pl.DataFrame) and isinstance(result.synthetic, pl.DataFrame)
+    same = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(table, target)
+    assert result.table.columns == list(same.table.columns) and result.table.height == len(same.table)
+    pd.testing.assert_frame_equal(
+        result.table.to_pandas().iloc[: len(table)], same.table.iloc[: len(table)], check_dtype=False
+    )

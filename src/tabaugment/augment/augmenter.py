@@ -701,11 +701,17 @@ class Augmenter(ParamsMixin, BaseEstimator):
 
     def fit_augment(self, table: Any, target: Any, *, validation: Any = None) -> AugmentationResult:
         """Fit, sample the budget, and return the training set (``target``: a column name, or
-        the labels themselves, as in :meth:`fit`)."""
+        the labels themselves, as in :meth:`fit`). A polars frame in gives polars frames out
+        (``table`` and ``synthetic``)."""
         frame = to_pandas(table) if not isinstance(table, pd.DataFrame) else table
         frame, target = _with_target(frame, target)
         self.fit(frame, target, validation=validation)
-        return self.augment(frame)
+        result = self.augment(frame)
+        if type(table).__module__.startswith("polars"):
+            import polars as pl
+
+            result.table, result.synthetic = pl.from_pandas(result.table), pl.from_pandas(result.synthetic)
+        return result
 
 
 def _generator_class(generator: Any) -> Any:
