@@ -242,6 +242,6 @@ def test_polars_in_polars_out(mixed_table) -> None:
     assert isinstance(result.table, pl.DataFrame) and isinstance(result.synthetic, pl.DataFrame)
     same = Augmenter(generator="gaussian_copula", random_state=0).fit_augment(table, target)
     assert result.table.columns == list(same.table.columns) and result.table.height == len(same.table)
-    pd.testing.assert_frame_equal(
-        result.table.to_pandas().iloc[: len(table)], same.table.iloc[: len(table)], check_dtype=False
-    )
+    n = len(table)
+    left, right = result.table.to_pandas().iloc[:n].astype(str), same.table.iloc[:n].astype(str)
+    pd.testing.assert_frame_equal(left, right, check_dtype=False)  # polars keeps only the categories in use
