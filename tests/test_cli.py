@@ -322,3 +322,31 @@ def test_bad_tables_and_options_fail_clearly_and_write_nothing(tmp_path, capsys,
     assert code == 2
     assert message in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["loans.csv"]
+
+
+def test_every_help_example_parses_and_global_flags_work_after_the_command(capsys) -> None:
+    import shlex
+
+    from tabaugment.cli import EXAMPLES, build_parser
+
+    parser = build_parser()
+    for command, lines in EXAMPLES.items():
+        for line in lines:
+            words = shlex.split(line.split("  #")[0])
+            assert words[0] == "tabaugment"
+            assert parser.parse_args(words[1:]).command == command
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--help"])
+    commands = [
+        w for w in ("demo", "datasets", "hardness", "augment", "evaluate", "report", "run", "analyze", "recommend")
+    ]
+    listed = capsys.readouterr().out
+    assert all(c in listed for c in commands)
+    for command in commands:
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        assert "examples:" in capsys.readouterr().out, command
+    args = parser.parse_args(["augment", "data.csv", "--target", "t", "--out", "o.csv", "--no-progress", "-vv"])
+    assert args.progress is False and args.verbose == 2
+    args = parser.parse_args(["--progress", "augment", "data.csv", "--target", "t", "--out", "o.csv"])
+    assert args.progress is True and args.verbose == 0

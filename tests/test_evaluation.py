@@ -136,3 +136,9 @@ def test_weighted_gini_matches_a_loop_and_reduces_to_gini() -> None:
     assert weighted_gini(y, p) == pytest.approx(2 * metrics.roc_auc_score(y, p, sample_weight=w) - 1, abs=0.01)
     assert 0 < amex_metric(y, p) < 1
     assert score_predictions(y, np.clip(p, 0, 1))["amex_gini"] == pytest.approx(weighted_gini(y, np.clip(p, 0, 1)))
+
+
+def test_an_evaluation_shows_as_html_in_a_notebook() -> None:
+    result = evaluate_augmentation("breast_cancer", strategies=Augmenter(generator="smote"), seeds=2, train_size=120)
+    page = result._repr_html_()
+    assert "<table" in page and "roc_auc" in page and "corrected resampled t-test" in page

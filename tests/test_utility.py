@@ -402,3 +402,9 @@ def test_auto_never_sees_the_test_rows(monkeypatch) -> None:
     assert kinds == ["test", "auto", "test"] * 2, kinds
     for before, (_, rows), after in zip(seen[0::3], seen[1::3], seen[2::3]):
         assert before[1] == after[1] and len(rows) >= 80 and rows.isdisjoint(after[1])
+
+
+def test_a_choice_shows_as_html_in_a_notebook() -> None:
+    choice = choose(blobs(120, seed=1), "label", candidates=ORACLE, model=HUNGRY, random_state=0)
+    page = choice._repr_html_()
+    assert page.startswith("<p>auto chose truth") and "<table" in page and "p_adjusted" in page

@@ -73,6 +73,18 @@ class AutoChoice:
     splits: int
     seconds: float
 
+    def _repr_html_(self) -> str:
+        """The reason and the evidence as HTML (Jupyter)."""
+        import html
+
+        cols = [
+            c
+            for c in ("candidate", "baseline_mean", "candidate_mean", "mean_diff", "p", "p_adjusted", "wins", "verdict")
+            if c in self.evidence
+        ]
+        table = self.evidence[cols].to_html(index=False, float_format=lambda v: f"{v:.4f}")
+        return f"<p>{html.escape(self.reason)}</p>{table}"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         from tabaugment._json import records

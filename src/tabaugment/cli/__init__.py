@@ -227,7 +227,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-size", default="full", help="rows to decide on: N, a fraction, or full (default)")
     p.add_argument("--seed", type=int, default=0, help="seed of the folds and the candidates (default 0)")
     p.add_argument("--out", help="write the evidence as JSON to this file")
+    for name, command in sub.choices.items():
+        _add_global_flags(command)
+        if name in EXAMPLES and not command.epilog:
+            command.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+#: Two or three examples at the end of every command's --help.
+EXAMPLES: dict[str, list[str]] = {
+    "demo": ["tabaugment demo", "tabaugment demo --seeds 10 --out my-demo"],
+    "datasets": ["tabaugment datasets", "tabaugment datasets --datasets-dir ~/data/catalog"],
+    "hardness": [
+        "tabaugment hardness data.csv --target default --out scores.csv",
+        "tabaugment hardness adult --method data_iq --out scores.parquet",
+        "tabaugment hardness data.csv --target default --compare knn_shapley,data_iq,oof_loss --out cmp.csv",
+    ],
+    "augment": [
+        "tabaugment augment data.csv --target default --out augmented.csv      # auto decides",
+        "tabaugment augment data.csv --target default --generator none --teacher soft --teach-real --out sd.csv",
+        "tabaugment augment data.csv --target default --selector hardest --generator smote --budget 1x --out a.csv",
+    ],
+    "report": [
+        "tabaugment report data.csv --target default --generator gaussian_copula",
+        "tabaugment report results/small",
+    ],
+    "run": [
+        "tabaugment run examples/small_grid.toml --out results/small",
+        "tabaugment run benchmarks/utility.toml --out results/utility --n-jobs 2 --strict",
+    ],
+    "analyze": ["tabaugment analyze results/small", "tabaugment analyze results/targeting --metric gini"],
+    "recommend": [
+        "tabaugment recommend data.csv --target default",
+        "tabaugment recommend german_credit --model logistic_regression --out advice.json",
+    ],
+}
+
+
+def _add_global_flags(command: argparse.ArgumentParser) -> None:
+    """The global flags, also accepted after the command (``tabaugment augment ... --no-progress``)."""
+    command.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    command.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
 
 
 # ---------------------------------------------------------------------- commands

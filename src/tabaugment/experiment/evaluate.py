@@ -93,6 +93,31 @@ class EvaluationResult:
             "scores": records(self.scores),
         }
 
+    def _repr_html_(self) -> str:
+        """The comparison as an HTML table (Jupyter)."""
+        import html
+
+        cols = [
+            c
+            for c in (
+                "strategy",
+                "metric",
+                "baseline_mean",
+                "treatment_mean",
+                "mean_diff",
+                "ci_low",
+                "ci_high",
+                "p",
+                "wins",
+            )
+            if c in self.comparison
+        ]
+        note = "diff = augmented - baseline on real test rows, paired by seed; p: corrected resampled t-test"
+        return (
+            self.comparison[cols].to_html(index=False, float_format=lambda v: f"{v:.4f}")
+            + f"<p>{html.escape(note)}</p>"
+        )
+
     def table(self, metrics: Sequence[str] = ("roc_auc", "gini", "pr_auc", "f1")) -> str:
         """A fixed-width text table of the comparison for the terminal."""
         rows = self.comparison[self.comparison["metric"].isin(metrics)]
