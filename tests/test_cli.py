@@ -260,8 +260,36 @@ def test_real_rows_of_a_parquet_file_keep_every_dtype(tmp_path) -> None:
     assert written.dtypes.to_dict() == given.dtypes.to_dict()
     pd.testing.assert_frame_equal(written.iloc[:n], given)
     added = written.iloc[n:]
-    assert len(added) == 75 and added["seen"].isna().all()  # a datetime is kept, not generated
+    assert len(added) == 75 and added["seen"].notna().all()  # a datetime is generated, in its time zone
+    assert added["seen"].between(given["seen"].min(), given["seen"].max()).all()
+    assert (added["seen"].dt.tz_localize(None).dt.microsecond == 0).all()  # to the second, like the column
     assert set(added["band"].dropna()) <= {"lo", "hi"} and added["count"].between(0, 99).all()
+
+
+def test_dates_in_a_csv_file_are_generated_in_the_columns_format(tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    n = 160
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    table = pd.DataFrame(
+        {
+            "opened": days.strftime("%d/%m/%Y"),
+            "seen": (days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+            "amount": rng.integers(10, 500, n),
+            "label": np.where(rng.random(n) < 0.3, "yes", "no"),
+        }
+    )
+    table.loc[[3, 9], "opened"] = "?"
+    source, out = tmp_path / "t.csv", tmp_path / "o.csv"
+    table.to_csv(source, index=False)
+    assert main(["augment", str(source), "--target", "label", "--generator", "gaussian_copula", "--out", str(out)]) == 0
+    given = pd.read_csv(source, dtype=str, keep_default_na=False)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(written.iloc[:n], given)  # real rows: the same text
+    added = written.iloc[n:]
+    opened = added["opened"][added["opened"] != "?"]
+    assert len(opened) and pd.to_datetime(opened, format="%d/%m/%Y").between(days.min(), days.max()).all()
+    seen = pd.to_datetime(added["seen"], format="%Y-%m-%d %H:%M:%S")  # raises unless every cell has the format
+    assert seen.notna().all() and (seen >= days.min()).all()
 
 
 def test_augment_drops_copies_of_training_rows_unless_told_not_to(tmp_path, csv_path, capsys) -> None:

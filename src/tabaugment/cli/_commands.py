@@ -90,7 +90,7 @@ def strategy_label(args: argparse.Namespace) -> str:
     return label
 
 
-def _as_read(args: argparse.Namespace, table: Any, frame: Any, result: Any) -> tuple[Any, Any]:
+def _as_read(args: argparse.Namespace, table: Any, frame: Any, result: Any, dates: Any = None) -> tuple[Any, Any]:
     """The output rows in the form the input came in: the real rows exactly as read (a CSV's
     text, a frame's dtypes), the added rows written like their columns; and their weights."""
     import numpy as np
@@ -107,9 +107,9 @@ def _as_read(args: argparse.Namespace, table: Any, frame: Any, result: Any) -> t
     if args.synthetic_only:
         added = result.table.loc[result.is_synthetic]
         weights = None if weights is None else weights[result.is_synthetic]
-        return render_like(added, raw, frame, text=text_file), weights
+        return render_like(added, raw, frame, text=text_file, dates=dates), weights
     kept = raw.drop(index=result.dropped) if len(result.dropped) else raw
-    rendered = render_like(added, raw, frame, text=text_file)
+    rendered = render_like(added, raw, frame, text=text_file, dates=dates)
     out = pd.concat([kept.reset_index(drop=True), rendered], ignore_index=True)
     assert len(out) == len(result.table)
     assert int(np.sum(real)) == len(kept)
@@ -128,7 +128,7 @@ def _cmd_augment(args: argparse.Namespace, progress: bool) -> int:
     copying = generator is not None and generator != "auto" and getattr(generator, "copies_rows", False)
     augmenter.set_params(drop_copies=not args.keep_copies and not copying, min_distance=args.min_distance)
     result = augmenter.fit_augment(frame, schema.target, validation=validation)
-    out, weights = _as_read(args, ds.table, frame, result)
+    out, weights = _as_read(args, ds.table, frame, result, schema.dates)
     if args.flag_column or weights is not None:
         out = out.copy()
     if args.flag_column:

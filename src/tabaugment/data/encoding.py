@@ -1,8 +1,8 @@
 """A numeric encoding of mixed tables for distance-based methods and scikit-learn models.
 
 Categorical columns become one-hot indicators (a missing value is all zeros); numerical
-columns are standardised with their training mean and standard deviation, and a missing
-value becomes the mean (0 after standardising).
+columns (dates as days since 1970-01-01) are standardised with their training mean and
+standard deviation, and a missing value becomes the mean (0 after standardising).
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from tabaugment.data.dates import is_datetime, to_days
 from tabaugment.exceptions import NotFittedError, SchemaError
 
 __all__ = ["FeatureEncoder", "split_column_kinds"]
 
 
 def split_column_kinds(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Categorical and numerical column names of a frame, by dtype."""
+    """Categorical and numerical column names of a frame, by dtype (dates are numerical)."""
     cat, num = [], []
     for col in frame.columns:
         dt = frame[col].dtype
-        if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+        if (pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt)) or is_datetime(frame[col]):
             num.append(col)
         else:
             cat.append(col)
@@ -57,7 +58,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
             else:
                 cats = np.asarray(sorted(pd.unique(s.dropna()), key=str), dtype=object)
             self.categories_[col] = cats
-        num = frame[self.numerical_].to_numpy(dtype=np.float64) if self.numerical_ else np.empty((len(frame), 0))
+        num = numbers(frame, self.numerical_)
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(num, axis=0) if len(num) else np.zeros(num.shape[1])
             std = np.nanstd(num, axis=0) if len(num) else np.ones(num.shape[1])
@@ -77,7 +78,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         out = np.zeros((len(frame), self.n_features_out_), dtype=self.dtype)
         k = len(self.numerical_)
         if k:
-            num = frame[self.numerical_].to_numpy(dtype=np.float64)
+            num = numbers(frame, self.numerical_)
             num = (num - self.mean_) / self.scale_
             num[np.isnan(num)] = 0.0
             out[:, :k] = num
@@ -109,6 +110,15 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         for col in self.categorical_:
             names += [f"{col}={v}" for v in self.categories_[col]]
         return np.asarray(names, dtype=object)
+
+
+def numbers(frame: pd.DataFrame, columns: list[Any]) -> np.ndarray:
+    """The float64 matrix of numerical ``columns`` (dates as days since 1970-01-01)."""
+    out = np.empty((len(frame), len(columns)), dtype=np.float64)
+    for j, col in enumerate(columns):
+        values = frame[col]
+        out[:, j] = to_days(values) if is_datetime(values) else values.to_numpy(dtype=np.float64)
+    return out
 
 
 def _as_frame(X: Any, columns: list[Any] | None = None) -> pd.DataFrame:

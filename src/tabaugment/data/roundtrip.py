@@ -10,19 +10,24 @@ teacher's label) is written like its columns:
   categories and labels spelled as in the file;
 - from a frame or a Parquet file, every column keeps its dtype (integers, nullable integers,
   booleans, categories with their categories, text dtypes);
-- columns the pipeline left out (identifiers, dates) are kept for the real rows and missing
-  for the rows it made.
+- dates (numbers of days in the pipeline) are written back as dates: in the column's text
+  format, or as datetimes of the column's dtype and time zone;
+- columns the pipeline left out (identifiers) are kept for the real rows and missing for the
+  rows it made.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tabaugment.data.dates import date_format, days_to_dates, days_to_text, round_like
 
 __all__ = ["read_text_table", "render_like"]
 
@@ -37,12 +42,21 @@ def read_text_table(path: str | Path, *, sep: str | None = None) -> pd.DataFrame
     return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_filter=False, low_memory=False)
 
 
-def render_like(rows: pd.DataFrame, raw: pd.DataFrame, prepared: pd.DataFrame, *, text: bool = False) -> pd.DataFrame:
+def render_like(
+    rows: pd.DataFrame,
+    raw: pd.DataFrame,
+    prepared: pd.DataFrame,
+    *,
+    text: bool = False,
+    dates: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``rows`` (in the prepared form of ``prepared``) in the columns, order and representation
     of ``raw``, the table as it was read (``prepared`` is its prepared form, same index).
     ``text``: ``raw`` holds a text file's cells (:func:`read_text_table`), so every cell is
-    written as text, missing values with the column's marker."""
+    written as text, missing values with the column's marker. ``dates``: the columns that
+    hold dates, with their text format (a schema's ``dates``)."""
     out: dict[Any, Any] = {}
+    dates = dict(dates or {})
     for col in raw.columns:
         source = raw[col]
         if col not in rows.columns:
@@ -50,15 +64,31 @@ def render_like(rows: pd.DataFrame, raw: pd.DataFrame, prepared: pd.DataFrame, *
             continue
         values = rows[col].reset_index(drop=True)
         known = prepared.get(col, None)
-        if text:
+        if col in dates and (text or not pd.api.types.is_datetime64_any_dtype(source.dtype)):
+            fmt = dates[col] or date_format(source.astype(object)) or "%Y-%m-%d %H:%M:%S"
+            written = days_to_text(_days(values, known), fmt)
+            marker = _marker(source, known) if text else None
+            column = pd.Series([marker if t is None else t for t in written], dtype=object)
+            out[col] = column.astype(source.dtype) if isinstance(source.dtype, pd.StringDtype) else column
+        elif text:
             out[col] = _as_text(values, source, known)
         elif isinstance(source.dtype, pd.StringDtype):  # text in a string dtype: missing stays missing
             out[col] = _as_text(values, source, known, marker=None).astype(source.dtype)
         elif source.dtype == object:
             out[col] = _as_text(values, source, known, marker=None)
+        elif col in dates and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = days_to_dates(_days(values, known), source.dtype).to_numpy()
         else:
             out[col] = _as_dtype(values, source)
     return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))[list(raw.columns)]
+
+
+def _days(values: pd.Series, prepared: pd.Series | None) -> np.ndarray:
+    """Numbers of days, to whole days or seconds when the column's real values are."""
+    days = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    if prepared is None:
+        return days
+    return round_like(days, pd.to_numeric(prepared, errors="coerce").to_numpy(dtype=np.float64))
 
 
 # ---------------------------------------------------------------------- text (CSV)
@@ -140,7 +170,9 @@ def _as_dtype(values: pd.Series, raw: pd.Series) -> Any:
         mapped = [lookup.get(_key(v)) if not pd.isna(v) else None for v in values]
         return pd.Categorical(mapped, categories=dtype.categories, ordered=dtype.ordered)
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return pd.to_datetime(values, errors="coerce").astype(dtype)
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return values.astype(dtype)
+        return days_to_dates(pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64), dtype).to_numpy()
     if pd.api.types.is_bool_dtype(dtype):
         truth = values.map(_truth)
         if truth.isna().any() or isinstance(dtype, pd.api.extensions.ExtensionDtype):

@@ -4,7 +4,8 @@
 overridden) and reports *every* problem at once in one :class:`SchemaError`.
 :meth:`Schema.prepare` turns a raw table into the canonical frame the rest of the library
 works on: markers replaced by NaN, numerical columns as float64, categorical columns as
-pandas ``category``, id and datetime columns dropped.
+pandas ``category``, dates as days since 1970-01-01 (:mod:`tabaugment.data.dates`), id
+columns dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tabaugment.data.dates import date_format, to_days
 from tabaugment.exceptions import SchemaError
 
 __all__ = ["DEFAULT_MISSING_VALUES", "Schema", "infer_schema"]
@@ -41,9 +43,12 @@ class Schema:
     positive_label : the label of the positive (usually rare, "bad") class.
     negative_label : the other label.
     categorical, numerical : feature columns by kind, in table order.
-    excluded : id and datetime columns; never features.
+    excluded : id columns (and any the user excludes); never features.
     missing_values : strings that mean "missing" in every text column.
     column_missing_values : extra markers for single columns, e.g. ``{"Glucose": [0]}``.
+    dates : numerical columns that hold dates or times, with the text format they are written
+        in (``"%Y-%m-%d"``), or ``""`` for a datetime column; the pipeline sees them as days
+        since 1970-01-01 and generated values are written back as dates.
     """
 
     target: str
@@ -54,6 +59,7 @@ class Schema:
     excluded: tuple[str, ...] = ()
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     column_missing_values: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+    dates: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -92,6 +98,12 @@ class Schema:
         for col in self.categorical:
             out[col] = _to_categorical(self._mark_missing(table[col], col))
         for col in self.numerical:
+            if col in self.dates:
+                series, bad = _dates_to_days(self._mark_missing(table[col], col), self.dates[col])
+                if bad is not None:
+                    problems.append(_date_problem(col, bad, self.dates[col]))
+                out[col] = series
+                continue
             series, bad = _to_numeric(self._mark_missing(table[col], col))
             if bad is not None:
                 problems.append(_numeric_problem(col, table[col], bad))
@@ -131,6 +143,7 @@ class Schema:
             "excluded": list(self.excluded),
             "missing_values": list(self.missing_values),
             "column_missing_values": {k: [_json_scalar(v) for v in vs] for k, vs in self.column_missing_values.items()},
+            "dates": dict(self.dates),
         }
 
     @classmethod
@@ -145,6 +158,7 @@ class Schema:
             excluded=tuple(data.get("excluded", ())),
             missing_values=tuple(data.get("missing_values", DEFAULT_MISSING_VALUES)),
             column_missing_values={k: tuple(v) for k, v in data.get("column_missing_values", {}).items()},
+            dates=dict(data.get("dates", {})),
         )
 
 
@@ -178,7 +192,8 @@ def infer_schema(
 
     Columns not named in ``categorical``/``numerical``/``exclude`` are inferred: numbers
     (also numbers stored as text) are numerical; text, booleans and pandas categories are
-    categorical; datetimes and all-distinct text or ``*id`` integer columns are excluded.
+    categorical; dates and times (datetime columns, or text all in one date format) are
+    numerical, as days since 1970-01-01; all-distinct text or ``*id`` integer columns are excluded.
     The positive label defaults to 1 (or True) for 0/1 targets, else the rarer class.
 
     Raises :class:`SchemaError` listing every problem found.
@@ -259,6 +274,7 @@ def infer_schema(
     cat: list[str] = []
     num: list[str] = []
     exc: list[str] = []
+    dates: dict[str, str] = {}
     for col in table.columns:
         if col == target:
             continue
@@ -275,12 +291,19 @@ def infer_schema(
         if col in cat_user:
             cat.append(col)
         elif col in num_user:
-            _, bad = _to_numeric(marked)
-            if bad is not None:
-                problems.append(_numeric_problem(col, s, bad))
+            fmt = _date_kind(marked)
+            if fmt is not None:
+                dates[col] = fmt
+            else:
+                _, bad = _to_numeric(marked)
+                if bad is not None:
+                    problems.append(_numeric_problem(col, s, bad))
             num.append(col)
         else:
             kind = _infer_kind(col, marked, problems)
+            if kind.startswith("date:"):
+                dates[col] = kind[len("date:") :]
+                kind = "numerical"
             {"categorical": cat, "numerical": num, "excluded": exc}[kind].append(col)
     if not cat and not num:
         problems.append("The table has no feature columns besides the target.")
@@ -295,6 +318,7 @@ def infer_schema(
         excluded=tuple(exc),
         missing_values=miss,
         column_missing_values=col_miss,
+        dates=dates,
     )
 
 
@@ -322,8 +346,8 @@ def _infer_kind(col: str, marked: pd.Series, problems: list[str]) -> str:
     if isinstance(marked.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(marked.dtype):
         return "categorical"
     if pd.api.types.is_datetime64_any_dtype(marked.dtype):
-        logger.info("column %r is a datetime; excluded from the features", col)
-        return "excluded"
+        logger.info("column %r is a datetime; modelled as days since 1970-01-01", col)
+        return "date:"
     if _is_numeric_dtype(marked):
         values = marked.dropna()
         if (
@@ -348,21 +372,44 @@ def _infer_kind(col: str, marked: pd.Series, problems: list[str]) -> str:
             "marker to missing_values, fix the values, or declare the column categorical."
         )
         return "numerical"
+    fmt = _date_kind(values)
+    if fmt is not None:
+        logger.info("column %r holds dates (%s); modelled as days since 1970-01-01", col, fmt)
+        return f"date:{fmt}"
     if len(values) >= 20 and values.is_unique and len(values) == len(marked):
         logger.info("column %r has a distinct value in every row; excluded as an id", col)
-        return "excluded"
-    if _looks_like_datetime(values):
-        logger.info("column %r holds dates; excluded from the features", col)
         return "excluded"
     return "categorical"
 
 
-def _looks_like_datetime(values: pd.Series) -> bool:
-    sample = values.astype(str).head(50)
-    if not sample.str.contains(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", regex=True).all():
-        return False
-    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return bool(parsed.notna().all())
+def _date_kind(values: pd.Series) -> str | None:
+    """``""`` for a datetime column, the text format of a column of dates, else None."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return ""
+    if not _is_text(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    return date_format(values.astype(object))
+
+
+def _dates_to_days(series: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series | None]:
+    """float64 days since 1970-01-01, and the values that are not dates in ``fmt``."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return pd.Series(to_days(series), index=series.index, name=series.name), None
+    if not fmt:
+        series_text = series.astype(object)
+        fmt = date_format(series_text) or "%Y-%m-%d"
+    days = pd.Series(to_days(series, fmt), index=series.index, name=series.name)
+    bad_mask = days.isna() & series.notna()
+    return days, (series[bad_mask] if bad_mask.any() else None)
+
+
+def _date_problem(col: str, bad: pd.Series, fmt: str) -> str:
+    examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+    written = f"written as {fmt}" if fmt else "dates"
+    return (
+        f"Column {col!r} holds dates {written}, but {len(bad):,} of its values are not, e.g. {examples} "
+        f"(row {_python_scalar(bad.index[0])!r}). Fix them, add the marker to missing_values, or exclude the column."
+    )
 
 
 def _mark(series: pd.Series, markers: Sequence[str], col_markers: Sequence[Any]) -> pd.Series:

@@ -155,6 +155,8 @@ def model_frame(X: Any, categories: dict[Any, list[Any]] | None = None) -> tuple
     """
     import pandas as pd
 
+    from tabaugment.data.dates import is_datetime, to_days
+
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
     out = None
     used = dict(categories or {})
@@ -163,6 +165,10 @@ def model_frame(X: Any, categories: dict[Any, list[Any]] | None = None) -> tuple
         if isinstance(dt, pd.CategoricalDtype) or (
             pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt)
         ):
+            continue
+        if is_datetime(frame[col]):  # dates as days since 1970-01-01
+            out = frame.copy() if out is None else out
+            out[col] = to_days(frame[col])
             continue
         values = frame[col].astype(object)
         if col not in used:

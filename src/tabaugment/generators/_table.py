@@ -1,5 +1,8 @@
 """What a generator saw at fit: columns, kinds, dtypes, category domains, integer flags, bounds.
 
+Dates and times are numerical columns to a generator (days since 1970-01-01, see
+:mod:`tabaugment.data.dates`) and come back in their datetime dtype.
+
 Generators work on two arrays: ``num`` (float64, NaN = missing) for numerical columns and
 ``codes`` (int64, -1 = missing) for categorical ones. :class:`TableSpec` converts frames to
 those arrays and back, restoring each column's dtype and category domain exactly.
@@ -14,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tabaugment.data.dates import days_to_dates, is_datetime, to_days
 from tabaugment.exceptions import DataError
 
 __all__ = ["TableSpec"]
@@ -55,8 +59,9 @@ class TableSpec:
         for col in frame.columns:
             s = frame[col]
             dt = s.dtype
-            if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt) and col != target:
-                values = s.to_numpy(dtype=np.float64)
+            dated = is_datetime(s) and col != target  # modelled as days since 1970-01-01
+            if dated or (pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt) and col != target):
+                values = to_days(s) if dated else s.to_numpy(dtype=np.float64)
                 finite = values[np.isfinite(values)]
                 if np.isinf(values).any():
                     raise DataError(f"Column {col!r} has infinite values; replace them before fitting.")
@@ -102,11 +107,10 @@ class TableSpec:
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise DataError(f"Columns {missing} seen at fit are missing from the table.")
-        num = (
-            frame[self.numerical].to_numpy(dtype=np.float64)
-            if self.numerical
-            else np.empty((len(frame), 0), dtype=np.float64)
-        )
+        num = np.empty((len(frame), len(self.numerical)), dtype=np.float64)
+        for j, col in enumerate(self.numerical):
+            values = frame[col]
+            num[:, j] = to_days(values) if is_datetime(values) else values.to_numpy(dtype=np.float64)
         codes = np.empty((len(frame), len(self.categorical)), dtype=np.int64)
         for j, col in enumerate(self.categorical):
             values = frame[col]
@@ -134,7 +138,9 @@ class TableSpec:
             if self.integer[col]:
                 values = np.round(values)
             dtype = self.dtypes[col]
-            if np.isnan(values).any() and np.dtype(dtype).kind in "iub":
+            if dtype.startswith("datetime64"):  # to the second at most
+                out[col] = days_to_dates(np.round(values * 86_400) / 86_400, dtype).to_numpy()
+            elif np.isnan(values).any() and np.dtype(dtype).kind in "iub":
                 out[col] = pd.array(values, dtype="Int64")
             else:
                 out[col] = values.astype(dtype)

@@ -25,7 +25,7 @@ __all__ = ["check_generator", "contract_table"]
 
 def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, str]:
     """A small mixed table (ints, floats with NaN, categories, object text, text in pandas' default
-    string dtype with missing values, bool) and its target."""
+    string dtype with missing values, bool, dates with missing values) and its target."""
     rng = np.random.default_rng(random_state)
     y = np.where(rng.random(n) < 0.35, "bad", "good")
     age = rng.integers(18, 80, n)
@@ -42,6 +42,8 @@ def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, s
     # text as pandas reads it by default ("str" in pandas 3), with missing values
     channel = pd.Series(list(rng.choice(["web", "shop"], n)))
     table.insert(5, "channel", channel.where(rng.random(n) > 0.1))
+    opened = pd.Series(pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D"))
+    table.insert(6, "opened", opened.where(rng.random(n) > 0.05).astype("datetime64[ns]"))
     return table, "label"
 
 
@@ -80,7 +82,7 @@ def check_generator(make: Callable[[], BaseGenerator], table: pd.DataFrame, targ
             extra = set(rows[col].dropna()) - set(table[col].dropna())
             if extra:
                 fail(f"column {col!r} has values never fitted: {sorted(map(str, extra))[:3]}")
-    for col in table.select_dtypes("number").columns:
+    for col in [*table.select_dtypes("number").columns, *table.select_dtypes("datetime").columns]:
         lo, hi = table[col].min(), table[col].max()
         if (rows[col].dropna() < lo).any() or (rows[col].dropna() > hi).any():
             fail(f"column {col!r} left the fitted range [{lo}, {hi}]")
