@@ -43,6 +43,9 @@ def read_table(source: Any, *, sep: str | None = None) -> pd.DataFrame:
     if path.is_dir():
         raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
     suffixes = "".join(path.suffixes[-2:]).lower()
+    if not suffixes.endswith((".parquet", ".pq")):
+        sep = sep if sep is not None else ("\t" if ".tsv" in suffixes else ",")
+        _check_header(path, sep)
     try:
         if suffixes.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
@@ -58,6 +61,28 @@ def read_table(source: Any, *, sep: str | None = None) -> pd.DataFrame:
             "Pass sep=';' (CLI: --sep ';')."
         )
     return frame
+
+
+def _check_header(path: Path, sep: str) -> None:
+    """Refuse a header with an empty or repeated name (pandas would rename it, so the output's
+    header would not be the input's)."""
+    try:
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return  # read_table's own reading says what is wrong
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    for i, name in enumerate(names):
+        if not name.strip():
+            raise DataError(
+                f"Column {i + 1} of {str(path)!r} has no name in the header{' (a saved index?)' if i == 0 else ''}; "
+                "name it, or drop the column (pandas: to_csv(..., index=False))."
+            )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(
+            f"The header of {str(path)!r} names {', '.join(map(repr, repeated))} more than once; "
+            "give every column its own name."
+        )
 
 
 #: File suffixes of the tables tabaugment writes.
