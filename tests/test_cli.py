@@ -380,3 +380,17 @@ def test_every_help_example_parses_and_global_flags_work_after_the_command(capsy
     assert args.progress is False and args.verbose == 2
     args = parser.parse_args(["--progress", "augment", "data.csv", "--target", "t", "--out", "o.csv"])
     assert args.progress is True and args.verbose == 0
+
+
+def test_recommend_takes_the_data_options_of_the_other_commands(tmp_path, capsys) -> None:
+    table = _loans()
+    table["job"] = table["job"].where(np.arange(len(table)) % 9 != 0, "unknown")
+    path = tmp_path / "loans.csv"
+    table.to_csv(path, sep=";", index=False)
+    args = ["recommend", str(path), "--target", "default", "--sep", ";", "--positive-label", "no"]
+    args += ["--missing-values", "unknown", "--categorical", "age", "--auto-repeats", "1", "--out", str(tmp_path / "r")]
+    assert main(args) == 0
+    evidence = json.loads((tmp_path / "r").read_text())
+    assert evidence["rows"] == len(table)
+    assert main(["recommend", str(path), "--target", "default", "--positive-label", "maybe", "--sep", ";"]) == 2
+    assert "positive_label 'maybe' is not a label of 'default'" in capsys.readouterr().err

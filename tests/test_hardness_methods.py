@@ -178,3 +178,17 @@ def test_dask_cluster_gives_the_single_process_result() -> None:
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_array_equal(on_dask, single)
     np.testing.assert_array_equal(on_dask_iq, single_iq)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in available("hardness") if "progress" in get_class("hardness", n)().get_params()]
+)
+def test_progress_shows_a_bar_and_changes_no_score(name, capsys) -> None:
+    X, y, _ = _noisy_table(n=150, flip=5)
+    cls = get_class("hardness", name)
+    params = cls._unit_test_params() if hasattr(cls, "_unit_test_params") else {}
+    quiet = cls(**params).fit(X, y).result_
+    capsys.readouterr()
+    shown = cls(**params, progress=True).fit(X, y).result_
+    assert capsys.readouterr().err.strip(), f"{name}: progress=True printed no bar"
+    np.testing.assert_allclose(shown.scores, quiet.scores)

@@ -215,8 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "repeated stratified k-fold cross-validation with your model, a one-sided corrected resampled t-test and "
         "the candidates tested in a fixed sequence; recommends a candidate only if it is significantly better, else none.",
     )
-    p.add_argument("data", help="CSV/Parquet file or catalog name")
-    p.add_argument("--target", help="label column (for files)")
+    _add_data_args(p, needs_split=False)
     p.add_argument(
         "--model", type=_model_name, default=_defaults.MODEL, help="the model you will train (default lightgbm)"
     )

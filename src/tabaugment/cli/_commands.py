@@ -386,8 +386,7 @@ def _cmd_recommend(args: argparse.Namespace, progress: bool) -> int:
 
     size: Any = args.train_size if args.train_size == "full" else _number(args.train_size)
     rec = recommend(
-        args.data,
-        target=args.target,
+        _load(args),
         model=args.model,
         metric=args.metric,
         alpha=args.alpha,

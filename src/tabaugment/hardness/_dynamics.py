@@ -23,17 +23,19 @@ checkpoints + 1), out-of-fold log loss.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tabaugment._optional import import_optional
+from tabaugment._progress import progress_bar
 from tabaugment._random import RandomState, derive_seed
 from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
 from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import BaseHardness, hash_folds
-from tabaugment.params import N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
+from tabaugment.params import BOOL, N_JOBS, RANDOM_STATE, Constraints, Interval, Options, positive
 
 __all__ = [
     "CheckpointModel",
@@ -84,9 +86,16 @@ def _true_class_probability(raw: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _gbm_run(
-    X: pd.DataFrame, codes: np.ndarray, n_estimators: int, learning_rate: float, seed: int, bagging: bool
+    X: pd.DataFrame,
+    codes: np.ndarray,
+    n_estimators: int,
+    learning_rate: float,
+    seed: int,
+    bagging: bool,
+    tick: Callable[[], None] | None = None,
 ) -> np.ndarray:
-    clf = _lgbm(n_estimators, learning_rate, seed, bagging).fit(X, codes)
+    callbacks = [] if tick is None else [lambda env: tick()]
+    clf = _lgbm(n_estimators, learning_rate, seed, bagging).fit(X, codes, callbacks=callbacks)
     return _checkpoints(clf, X, codes)
 
 
@@ -162,7 +171,14 @@ def checkpoint_probabilities_on(
 
 
 def _mlp_run(
-    Z: np.ndarray, codes: np.ndarray, epochs: int, seed: int, hidden: int, batch_size: int, lr: float
+    Z: np.ndarray,
+    codes: np.ndarray,
+    epochs: int,
+    seed: int,
+    hidden: int,
+    batch_size: int,
+    lr: float,
+    tick: Callable[[], None] | None = None,
 ) -> np.ndarray:
     torch = import_optional("torch", extra="torch", purpose="the MLP training dynamics")
     gen = torch.Generator().manual_seed(seed)
@@ -198,6 +214,8 @@ def _mlp_run(
         with torch.no_grad():
             prob = torch.softmax(net(x), dim=1)[torch.arange(len(Z)), t]
         out[epoch] = prob.numpy()
+        if tick is not None:
+            tick()
     return out
 
 
@@ -215,25 +233,37 @@ def checkpoint_probabilities(
     mlp_hidden: int = 64,
     mlp_batch_size: int = 256,
     mlp_lr: float = 1e-3,
+    progress: bool = False,
 ) -> np.ndarray:
     """p(true label) of every row at every checkpoint: shape (checkpoints, rows).
 
     ``n_repeats`` > 1 averages independent runs (different seeds; row and feature bagging for
     LightGBM). Runs go through joblib, so ``joblib.parallel_config(backend="dask")`` puts them
-    on a Dask cluster.
+    on a Dask cluster. ``progress``: a bar over the checkpoints of every run (with
+    ``n_jobs=1``; parallel runs show nothing).
     """
     from joblib import Parallel, delayed
 
     codes = _label_codes(np.asarray(y))
     seed = derive_seed(random_state)
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(n_repeats)]
+    steps = n_estimators if model == "lightgbm" else epochs
     if model == "lightgbm":
         frame = _lgbm_frame(X)
-        jobs = (delayed(_gbm_run)(frame, codes, n_estimators, learning_rate, s, n_repeats > 1) for s in seeds)
+
+        def run(s: int, tick: Any = None) -> np.ndarray:
+            return _gbm_run(frame, codes, n_estimators, learning_rate, s, n_repeats > 1, tick)
     else:
         Z = FeatureEncoder(dtype=np.float32).fit_transform(X)
-        jobs = (delayed(_mlp_run)(Z, codes, epochs, s, mlp_hidden, mlp_batch_size, mlp_lr) for s in seeds)
-    runs = Parallel(n_jobs=n_jobs, prefer="processes")(jobs)
+
+        def run(s: int, tick: Any = None) -> np.ndarray:
+            return _mlp_run(Z, codes, epochs, s, mlp_hidden, mlp_batch_size, mlp_lr, tick)
+
+    if n_jobs == 1:
+        with progress_bar(progress, total=steps * n_repeats, desc="training dynamics", unit="checkpoints") as bar:
+            runs = [run(s, (lambda: bar.update(1)) if progress else None) for s in seeds]
+    else:
+        runs = Parallel(n_jobs=n_jobs, prefer="processes")(delayed(run)(s) for s in seeds)
     return np.mean(runs, axis=0)
 
 
@@ -247,6 +277,7 @@ class _CheckpointHardness(BaseHardness):
         "n_repeats": [positive(numbers.Integral)],
         "random_state": RANDOM_STATE,
         "n_jobs": N_JOBS,
+        "progress": [BOOL],
     }
 
     @classmethod
@@ -263,6 +294,7 @@ class _CheckpointHardness(BaseHardness):
         n_repeats: int = 1,
         random_state: RandomState = 0,
         n_jobs: int = 1,
+        progress: bool = False,
     ) -> None:
         self.model = model
         self.n_estimators = n_estimators
@@ -271,6 +303,7 @@ class _CheckpointHardness(BaseHardness):
         self.n_repeats = n_repeats
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.progress = progress
 
     def _probabilities(self, X: Any, y: np.ndarray) -> np.ndarray:
         return checkpoint_probabilities(
@@ -283,6 +316,7 @@ class _CheckpointHardness(BaseHardness):
             n_repeats=self.n_repeats,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
+            progress=self.progress,
         )
 
 
@@ -292,7 +326,8 @@ class DataIQ(_CheckpointHardness):
     ``values``: ``confidence``, ``aleatoric``, ``group`` ("easy", "ambiguous", "hard").
     Score = 1 - confidence. Parameters: ``model`` ("lightgbm" iterations or "mlp" epochs),
     ``n_estimators``/``learning_rate`` (LightGBM), ``epochs`` (MLP), ``n_repeats`` (averaged
-    runs), ``random_state``, ``n_jobs`` (runs in parallel; a Dask backend plugs in).
+    runs), ``random_state``, ``n_jobs`` (runs in parallel; a Dask backend plugs in),
+    ``progress`` (a bar over the checkpoints).
     """
 
     name = "data_iq"
