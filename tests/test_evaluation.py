@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,29 @@ def test_an_evaluation_shows_as_html_in_a_notebook() -> None:
     result = evaluate_augmentation("breast_cancer", strategies=Augmenter(generator="smote"), seeds=2, train_size=120)
     page = result._repr_html_()
     assert "<table" in page and "roc_auc" in page and "corrected resampled t-test" in page
+
+
+def test_tstr_reads_soft_labels_through_their_weights() -> None:
+    """Oracle: each row written once per label with weight 1 for its own label and 0 for the
+    other is the table itself, so the weighted TSTR equals the hard-label one."""
+    from tabaugment.data import load_breast_cancer
+    from tabaugment.data.splits import split_table
+    from tabaugment.evaluation.tstr import train_synthetic_test_real
+
+    ds = load_breast_cancer()
+    split = split_table(ds.table, ds.schema, random_state=0)
+    rows, target = split.train, ds.schema.target
+    labels = ds.schema.labels
+    other = rows[target].map({labels[0]: labels[1], labels[1]: labels[0]})
+    doubled = pd.concat([rows, rows.assign(**{target: other})], ignore_index=True)
+    weights = np.r_[np.ones(len(rows)), np.zeros(len(rows))]
+    kwargs = {"model": "logistic_regression", "seeds": 1}
+    hard = train_synthetic_test_real(rows, rows, split.test, ds.schema, **kwargs)
+    soft = train_synthetic_test_real(doubled, rows, split.test, ds.schema, synthetic_weight=weights, **kwargs)
+    unweighted = train_synthetic_test_real(doubled, rows, split.test, ds.schema, **kwargs)
+    auc = {
+        name: float(t.set_index("metric").loc["roc_auc", "train_synthetic"])
+        for name, t in (("hard", hard), ("soft", soft), ("unweighted", unweighted))
+    }
+    assert auc["soft"] == pytest.approx(auc["hard"], abs=2e-3)
+    assert auc["unweighted"] < 0.75 < auc["hard"]  # both labels at equal weight teach nothing

@@ -86,3 +86,49 @@ def test_report_command_refuses_a_non_html_target(tmp_path, capsys) -> None:
     assert main(["report", "breast_cancer", "--out", str(out), "--seeds", "1"]) == 2
     assert "--out must be an .html file" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_strategy_without_synthetic_rows_gets_a_report_that_says_so(tmp_path) -> None:
+    report = build_report(
+        load_breast_cancer(),
+        strategy=Augmenter(generator=None, teacher="soft", teach_real=True),
+        strategy_name="self_distillation",
+        seeds=2,
+    )
+    html_path, _ = report.save(tmp_path / "r.html")
+    text = html_path.read_text()
+    assert report.data["fidelity"] is None and report.data["privacy"] is None and report.data["validity"] is None
+    assert "What the strategy decided" in text and "teacher" in report.data["decisions"]["origin"]
+    assert "no synthetic rows" in text and "Fidelity: synthetic rows" not in text
+    assert "soft teacher writes each added row once per label" in text
+
+
+def test_tables_align_text_left_and_numbers_right() -> None:
+    import pandas as pd
+
+    from tabaugment.report.html import _table
+
+    frame = pd.DataFrame(
+        {
+            "rule": ["range_by(a, b)", "x > 0"],
+            "description": ["b within the range of rows with the same a", "x above zero"],
+            "violations": [3, 0],
+            "share": [0.125, 0.0],
+            "interval": ["[-0.0013, +0.0000]", "[+0.1, +0.2]"],
+            "won": ["1/3 seeds", "2/3 seeds"],
+        }
+    )
+    head = _table(frame).split("</thead>")[0]
+    assert head.count("<th class=num>") == 4
+    assert "<th>rule</th>" in head and "<th>description</th>" in head
+
+
+def test_plot_labels_keep_whole_names_or_say_they_were_cut() -> None:
+    from tabaugment.report.plots import _short, _wrapped
+
+    assert _wrapped("all+gaussian_copula+data_iq+soft_teacher").replace("\n", "") == (
+        "all+gaussian_copula+data_iq+soft_teacher"
+    )
+    assert max(len(line) for line in _wrapped("hardest+smote+soft_teacher").split("\n")) <= 16
+    assert _short("installment_commitment", 28) == "installment_commitment"
+    assert _short("x" * 40, 28) == "x" * 27 + "\u2026"

@@ -296,6 +296,13 @@ def _cmd_report(args: argparse.Namespace, progress: bool) -> int:
     )
     html_path, json_path = report.save(args.out)
     print(report.data["utility"]["verdict"])
+    auto = report.data["decisions"]["auto"]
+    if auto is not None:
+        print(f"auto: {auto['reason']}")
+    if report.data["fidelity"] is None:
+        print(report.data["decisions"]["note"])
+        print(f"wrote {html_path} and {json_path}")
+        return 0
     fid, pv, val = report.data["fidelity"]["summary"], report.data["privacy"]["summary"], report.data["validity"]
     print(
         f"fidelity: column shapes {fid['column_shapes']:.3f}, column pairs {fid['column_pairs']:.3f}, "

@@ -10,7 +10,7 @@ import pandas as pd
 
 from tabaugment.data.schema import Schema
 from tabaugment.evaluation.metrics import METRICS, score_predictions
-from tabaugment.evaluation.models import make_model
+from tabaugment.evaluation.models import fit_model, make_model
 from tabaugment.evaluation.stats import paired_comparison
 from tabaugment.exceptions import DataError
 
@@ -25,9 +25,14 @@ def train_synthetic_test_real(
     *,
     model: Any = "lightgbm",
     seeds: int | Sequence[int] = 3,
+    synthetic_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Machine-learning efficacy (TSTR): a model trained on synthetic rows only, against one
     trained on the real rows, both scored on the real ``test`` rows, paired over model seeds.
+
+    ``synthetic_weight``: the synthetic rows' weights, as the augmentation gives them (a soft
+    teacher writes each row once per label, weighted by its probability; unweighted, such
+    rows teach nothing).
 
     Returns one row per metric with the paired comparison (``baseline`` = trained on real).
     """
@@ -42,10 +47,12 @@ def train_synthetic_test_real(
     seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     real_scores: list[dict[str, float]] = []
     syn_scores: list[dict[str, float]] = []
+    if synthetic_weight is not None and len(synthetic_weight) != len(synthetic):
+        raise DataError(f"synthetic_weight has {len(synthetic_weight)} values for {len(synthetic)} synthetic rows.")
     for seed in seed_list:
-        for frame, bucket in ((real_train, real_scores), (synthetic, syn_scores)):
+        for frame, bucket, weight in ((real_train, real_scores, None), (synthetic, syn_scores, synthetic_weight)):
             clf = make_model(model, random_state=seed)
-            clf.fit(frame[features], schema.encode_target(frame[schema.target]))
+            fit_model(clf, frame[features], schema.encode_target(frame[schema.target]), sample_weight=weight)
             bucket.append(score_predictions(y_test, clf.predict_proba(test[features])[:, 1]))
     rows = []
     for metric in METRICS:

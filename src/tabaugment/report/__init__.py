@@ -96,11 +96,14 @@ def build_report(
     result = aug.fit_augment(split.train, schema.target, validation=split.validation)
     synthetic = result.synthetic
     fitted_rows = split.train.loc[result.selected]
+    fitted = aug.delegate_ if aug.is_auto else aug  # None when auto chose no augmentation
+    made_rows = len(synthetic) > 0 and len(fitted_rows) > 0
 
-    fidelity = fidelity_report(fitted_rows, synthetic, random_state=random_state)
-    privacy = privacy_report(split.train, synthetic, split.validation, random_state=random_state, progress=progress)
-    constraints = Constraints.learn(split.train, user_rules=user_rules)
-    validity = constraints.check(synthetic)
+    fidelity = privacy = validity = None
+    if made_rows:
+        fidelity = fidelity_report(fitted_rows, synthetic, random_state=random_state)
+        privacy = privacy_report(split.train, synthetic, split.validation, random_state=random_state, progress=progress)
+        validity = Constraints.learn(split.train, user_rules=user_rules).check(synthetic)
     utility = evaluate_augmentation(
         resolved,
         strategies={name: strategy},
@@ -109,15 +112,20 @@ def build_report(
         train_size=train_size,
         progress=progress,
     )
-    try:
-        tstr = train_synthetic_test_real(synthetic, fitted_rows, split.test, schema, model=model, seeds=3)
-        tstr_records = records(tstr)
-    except DataError as exc:
-        tstr_records = [{"note": str(exc)}]
+    tstr_records: list[dict[str, Any]] = []
+    if made_rows:
+        weights = None if result.sample_weight is None else np.asarray(result.sample_weight)[result.is_synthetic]
+        try:
+            tstr = train_synthetic_test_real(
+                synthetic, fitted_rows, split.test, schema, model=model, seeds=seeds, synthetic_weight=weights
+            )
+            tstr_records = records(tstr)
+        except DataError as exc:
+            tstr_records = [{"note": str(exc)}]
 
-    privacy_out = privacy.to_dict()
-    generator = aug.generator_
-    if hasattr(generator, "perplexity"):
+    privacy_out = privacy.to_dict() if privacy is not None else None
+    generator = getattr(fitted, "generator_", None)
+    if privacy_out is not None and hasattr(generator, "perplexity"):
         from tabaugment.evaluation.privacy import data_leakage_test
 
         cap = int(max_scored_rows)
@@ -125,7 +133,7 @@ def build_report(
             generator, fitted_rows.iloc[:cap], synthetic.iloc[:cap], split.validation.iloc[:cap]
         )
     lle_out = None
-    if lle_model is not None and len(synthetic):
+    if lle_model is not None and made_rows:
         from tabaugment.evaluation.lle import lm_effectiveness
 
         cap = int(max_scored_rows)
@@ -139,6 +147,7 @@ def build_report(
 
     y01 = schema.encode_target(split.train[schema.target])
     selected_mask = split.train.index.isin(result.selected)
+    scored = result.hardness.method != "not scored"
     features = list(schema.features)
     comp = utility.comparison
     data_out: dict[str, Any] = {
@@ -169,34 +178,53 @@ def build_report(
             "method": result.hardness.method,
             "training_rows": len(split.train),
             "selected_rows": int(selected_mask.sum()),
-            "selected_positive_share": float(y01[selected_mask].mean()),
+            "selected_positive_share": float(y01[selected_mask].mean()) if selected_mask.any() else None,
             "synthetic_rows": len(synthetic),
             "budget": {str(k): v for k, v in result.budget.items()},
             "score_quantiles": {
                 str(q): float(np.quantile(result.hardness.scores, q)) for q in (0, 0.25, 0.5, 0.75, 0.9, 1)
-            },
+            }
+            if scored
+            else None,
+        },
+        "decisions": {
+            "auto": None if result.choice is None else result.choice.to_dict(),
+            "curation": result.curation,
+            "privacy_filter": result.privacy,
+            "validity_filter": result.validity,
+            "origin": {str(k): int(v) for k, v in pd.Series(result.origin).value_counts().items()},
+            "note": None if made_rows else _no_rows_note(result),
         },
         "utility": {
             "comparison": records(comp),
             "verdict": _verdict(comp, name),
         },
         "tstr": tstr_records,
-        "fidelity": fidelity.to_dict(),
+        "fidelity": fidelity.to_dict() if fidelity is not None else None,
         "privacy": privacy_out,
         "lle": lle_out,
-        "validity": {**validity.to_dict(), "user_rules": bool(user_rules)},
+        "validity": {**validity.to_dict(), "user_rules": bool(user_rules)} if validity is not None else None,
     }
-    figs = {
-        "utility": plots.utility_plot(utility.scores),
-        "hardness": plots.hardness_histogram(result.hardness.scores, selected_mask, y01, result.hardness.method),
-        "marginals": {
+    figs: dict[str, Any] = {"utility": plots.utility_plot(utility.scores)}
+    if scored:
+        figs["hardness"] = plots.hardness_histogram(result.hardness.scores, selected_mask, y01, result.hardness.method)
+    if fidelity is not None and privacy is not None:
+        figs["marginals"] = {
             col: plots.marginal_plot(fitted_rows[col], synthetic[col], numerical=col in schema.numerical)
             for col in [*features, schema.target]
-        },
-        "pairs": plots.correlation_heatmap(fidelity.pairs, list(fitted_rows.columns)),
-        "dcr": plots.dcr_histogram(privacy.distances, privacy.holdout_distances),
-    }
+        }
+        figs["pairs"] = plots.correlation_heatmap(fidelity.pairs, list(fitted_rows.columns))
+        figs["dcr"] = plots.dcr_histogram(privacy.distances, privacy.holdout_distances)
     return Report(data=data_out, html=render_html(data_out, figs))
+
+
+def _no_rows_note(result: Any) -> str:
+    """Why there are no synthetic rows to examine."""
+    if result.choice is not None and result.choice.params is None:
+        return "auto chose no augmentation, so there are no synthetic rows to examine."
+    if (result.origin == "teacher").any():
+        return "The strategy adds the real rows again with a teacher's labels and no synthetic rows."
+    return "The strategy added no synthetic rows."
 
 
 def _verdict(comp: pd.DataFrame, name: str) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["render_html"]
@@ -13,8 +15,8 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:2px solid #eee;padding-bottom:.2rem;margin-top:2.2rem}
 h3{font-size:1.02rem;margin-top:1.4rem}.muted{color:#666;font-size:.9rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}
-th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;font-size:.92rem;margin:.6rem 0}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f6f6}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .cards{display:flex;flex-wrap:wrap;gap:.8rem;margin:.8rem 0}.card{border:1px solid #e3e3e3;border-radius:6px;padding:.6rem .9rem;min-width:150px}
 .card b{display:block;font-size:1.25rem}.good{color:#1b7f3b}.bad{color:#b3261e}
 .grid{display:flex;flex-wrap:wrap;gap:.4rem}img{max-width:100%}details{margin:.5rem 0}
@@ -22,15 +24,32 @@ th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
 """
 
 
+_NUMBER_TEXT = re.compile(r"^[\s+\-\d.,%e\[\]/]*(seeds)?$")
+
+
+def _numeric(values: pd.Series) -> bool:
+    """Whether a column holds numbers (or numbers written as text: "+0.0012", "[-0.1, 0.2]", "2/3 seeds")."""
+    present = [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
+    return bool(present) and all(
+        (isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+        or (isinstance(v, str) and _NUMBER_TEXT.match(v) is not None and any(ch.isdigit() for ch in v))
+        for v in present
+    )
+
+
 def _table(frame: pd.DataFrame, floatfmt: str = "{:.4f}") -> str:
+    """An HTML table: text left-aligned, numbers right-aligned in tabular figures."""
+
     def fmt(v: Any) -> str:
         if isinstance(v, float):
             return "" if v != v else floatfmt.format(v)
         return html.escape(str(v))
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    numeric = [_numeric(frame[c]) for c in frame.columns]
+    head = "".join(f"<th{' class=num' if n else ''}>{html.escape(str(c))}</th>" for c, n in zip(frame.columns, numeric))
     body = "".join(
-        "<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+        "<tr>" + "".join(f"<td{' class=num' if n else ''}>{fmt(v)}</td>" for v, n in zip(row, numeric)) + "</tr>"
+        for row in frame.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -41,6 +60,63 @@ def _img(b64: str, alt: str) -> str:
 
 def _card(label: str, value: str, cls: str = "") -> str:
     return f'<div class="card"><span class="muted">{html.escape(label)}</span><b class="{cls}">{html.escape(value)}</b></div>'
+
+
+def _count(seeds: Any) -> int:
+    return len(seeds) if isinstance(seeds, (list, tuple)) else int(seeds)
+
+
+def _decisions(dec: dict[str, Any], params: dict[str, Any]) -> list[str]:
+    """What the strategy decided: auto's choice and evidence, curation, the filters."""
+    parts: list[str] = []
+    auto, cur = dec.get("auto"), dec.get("curation")
+    filt, valid, origin = dec.get("privacy_filter"), dec.get("validity_filter"), dec.get("origin") or {}
+    if not (auto or cur or filt or valid or len(origin) > 1):
+        return parts
+    parts.append("<h2>What the strategy decided</h2>")
+    if origin:
+        made = ", ".join(f"{n:,} {kind}" for kind, n in origin.items())
+        auto_params = (dec.get("auto") or {}).get("params") or {}
+        soft = "soft" in (params.get("teacher"), auto_params.get("teacher"))
+        why = " (a soft teacher writes each added row once per label, weighted by its probability)" if soft else ""
+        parts.append(f"<p>Training rows it returns: {html.escape(made)}{why}.</p>")
+    if auto:
+        parts.append(
+            f"<h3>auto's choice: {html.escape(str(auto['chosen']))}</h3><p>{html.escape(auto['reason'])}</p>"
+            f"<p class='muted'>{auto['splits']} cross-validation splits of the training rows with {html.escape(auto['model'])}, "
+            f"judged by {html.escape(auto['metric'])}; p: one-sided corrected resampled t-test, p adjusted: candidates "
+            "tested in a fixed sequence.</p>"
+        )
+        evidence = pd.DataFrame(auto["evidence"])
+        cols = [
+            c
+            for c in ("candidate", "baseline_mean", "candidate_mean", "mean_diff", "p", "p_adjusted", "wins", "verdict")
+            if c in evidence
+        ]
+        parts.append(_table(evidence[cols]))
+    if cur:
+        parts.append(
+            f"<h3>Curation ({html.escape(str(cur.get('curator')))})</h3><p>Of {cur['drawn']:,} synthetic rows drawn, "
+            f"{cur['accepted']:,} passed the curator and {cur['kept']:,} were kept"
+            + (
+                f"; short by {html.escape(str(cur['shortfall']))} rows."
+                if cur.get("shortfall")
+                else " (the budget filled)."
+            )
+            + "</p>"
+        )
+    if filt:
+        parts.append(
+            f"<h3>Privacy filter</h3><p>{filt.get('copies', 0):,} drawn rows copied a training row and "
+            f"{filt.get('too_close', 0):,} were closer than {filt.get('min_distance', 0):g} to one; "
+            "they were dropped and drawn again.</p>"
+        )
+    if valid:
+        parts.append(
+            f"<h3>Validity filter</h3><p>{valid['dropped']:,} of {valid['drawn']:,} drawn rows broke a rule and "
+            "were drawn again.</p>"
+        )
+    return parts
 
 
 def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
@@ -98,16 +174,39 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
         parts.append(f"<p class='note'>{html.escape(verdict)}</p>")
     if data.get("tstr"):
         parts.append("<h3>Train on synthetic, test on real (TSTR)</h3>")
+        parts.append(
+            "<p class='muted'>A model trained on the synthetic rows only (with their weights) against one trained "
+            f"on the real rows they were generated from, over {_count(cfg['seeds'])} model seeds, "
+            "on the same real test rows.</p>"
+        )
         parts.append(_table(pd.DataFrame(data["tstr"])))
+    parts.extend(_decisions(data.get("decisions") or {}, cfg.get("strategy_params") or {}))
     # ---- hardness
     hard = data["hardness"]
     parts.append("<h2>Where the generator was fitted: hardness and selection</h2>")
-    parts.append(
-        f"<p>{hard['selected_rows']:,} of {hard['training_rows']:,} training rows selected "
-        f"({hard['selected_positive_share']:.0%} positive against {ds['positive_rate']:.0%} overall); "
-        f"{hard['synthetic_rows']:,} synthetic rows generated.</p>"
-    )
-    parts.append(_img(plots["hardness"], "hardness histogram"))
+    if not hard["selected_rows"]:
+        parts.append("<p>No generator was fitted: the strategy adds no synthetic rows.</p>")
+    else:
+        parts.append(
+            f"<p>{hard['selected_rows']:,} of {hard['training_rows']:,} training rows selected "
+            f"({hard['selected_positive_share']:.0%} positive against {ds['positive_rate']:.0%} overall); "
+            f"{hard['synthetic_rows']:,} synthetic rows generated.</p>"
+        )
+    if "hardness" in plots:
+        parts.append(_img(plots["hardness"], "hardness histogram"))
+    elif hard["selected_rows"]:
+        parts.append(
+            "<p class='muted'>The selector does not use hardness scores, so none were computed; the generator was "
+            "fitted on the selected rows above.</p>"
+        )
+    note = (data.get("decisions") or {}).get("note")
+    if data.get("fidelity") is None:
+        parts.append(
+            f"<h2>Fidelity, privacy and validity</h2><p class='note'>{html.escape(note or 'No synthetic rows.')}</p>"
+        )
+        parts.append(f"<p class='muted'>Command: <code>{html.escape(cfg.get('command') or '(Python API)')}</code></p>")
+        parts.append("</body></html>")
+        return "\n".join(parts)
     # ---- fidelity
     fid = data["fidelity"]
     s = fid["summary"]
