@@ -41,3 +41,31 @@ def test_every_registered_component_imports_and_clones(kind: str) -> None:
 def test_unknown_registry_name_suggests() -> None:
     with pytest.raises(ValueError, match="Unknown generator 'gausian_copula'. Did you mean 'gaussian_copula'"):
         get_class("generators", "gausian_copula")
+
+
+def test_the_api_reference_lists_every_public_name() -> None:
+    import importlib
+    from pathlib import Path
+
+    listed = {
+        line.strip()
+        for line in (Path(__file__).resolve().parents[1] / "docs" / "api.rst").read_text().splitlines()
+        if line.startswith("   ") and not line.strip().startswith(":")
+    }
+    missing = []
+    for name in (
+        "data",
+        "hardness",
+        "selection",
+        "generators",
+        "augment",
+        "evaluation",
+        "experiment",
+        "report",
+        "testing",
+    ):
+        module = importlib.import_module(f"tabaugment.{name}")
+        missing += [f"tabaugment.{name}.{n}" for n in module.__all__ if n not in listed]
+    top = importlib.import_module("tabaugment")
+    missing += [f"tabaugment.{n}" for n in top.__all__ if n != "__version__" and n not in listed]
+    assert missing == [], f"add these to docs/api.rst: {missing}"
