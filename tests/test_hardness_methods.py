@@ -42,6 +42,8 @@ def _noisy_table(n: int = 400, flip: int = 20, seed: int = 0) -> tuple[pd.DataFr
 @pytest.mark.parametrize("name", available("hardness"))
 def test_registered_hardness_keeps_the_contract(name: str) -> None:
     X, y, _ = _noisy_table(200)
+    days = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(len(X)) % 97, unit="D"))
+    X = X.assign(opened=days.where(np.arange(len(X)) % 11 != 0))  # a date column with missing dates
     cls = get_class("hardness", name)
     check_hardness(lambda: cls(**cls._unit_test_params()), X, y)
 

@@ -32,6 +32,7 @@ import pandas as pd
 from tabaugment._optional import import_optional
 from tabaugment._progress import progress_bar
 from tabaugment._random import RandomState, derive_seed
+from tabaugment.data.dates import is_datetime, to_days
 from tabaugment.data.encoding import FeatureEncoder, split_column_kinds
 from tabaugment.exceptions import DataError
 from tabaugment.hardness.base import BaseHardness, hash_folds
@@ -54,10 +55,13 @@ def _label_codes(y: np.ndarray) -> np.ndarray:
 
 
 def _lgbm_frame(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` as LightGBM reads it: text as categories, dates as days since 1970."""
     out = X.copy()
     _, num = split_column_kinds(out)
     for col in out.columns:
-        if col not in num and not isinstance(out[col].dtype, pd.CategoricalDtype):
+        if is_datetime(out[col]):
+            out[col] = to_days(out[col])
+        elif col not in num and not isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].astype(object).astype("category")
     return out
 
