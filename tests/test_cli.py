@@ -394,3 +394,16 @@ def test_recommend_takes_the_data_options_of_the_other_commands(tmp_path, capsys
     assert evidence["rows"] == len(table)
     assert main(["recommend", str(path), "--target", "default", "--positive-label", "maybe", "--sep", ";"]) == 2
     assert "positive_label 'maybe' is not a label of 'default'" in capsys.readouterr().err
+
+
+def test_hardness_ground_truth_ranks_the_methods_and_writes_every_run(tmp_path, csv_path, capsys) -> None:
+    out = tmp_path / "noise.csv"
+    args = ["hardness", str(csv_path), "--target", "default", "--ground-truth", "--noise-rates", "0.1"]
+    assert main([*args, "--seeds", "2", "--compare", "oof_loss,random", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "how well each method's scores find the flipped rows" in printed and "oof_loss" in printed
+    study = pd.read_csv(out)
+    assert len(study) == 2 * 2 * 2 and {"roc_auc", "precision_at_k", "kind", "seed"} <= set(study.columns)
+    bad = tmp_path / "bad.csv"
+    assert main([*args[:-1], "0.1,x", "--out", str(bad)]) == 2
+    assert "--noise-rates must be numbers" in capsys.readouterr().err and not bad.exists()

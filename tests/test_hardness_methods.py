@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tabaugment._neighbors import top_neighbours
 from tabaugment._registry import available, get_class
@@ -48,18 +50,7 @@ def test_registered_hardness_keeps_the_contract(name: str) -> None:
     check_hardness(lambda: cls(**cls._unit_test_params()), X, y)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "knn_shapley",
-        "threshold_knn_shapley",
-        "approximate_knn_shapley",
-        "data_iq",
-        "data_maps",
-        "forgetting",
-        "oof_loss",
-    ],
-)
+@pytest.mark.parametrize("name", [n for n in available("hardness") if n != "random"])
 def test_methods_rank_flipped_labels_hardest(name: str) -> None:
     X, y, flipped = _noisy_table()
     cls = get_class("hardness", name)
@@ -194,3 +185,70 @@ def test_progress_shows_a_bar_and_changes_no_score(name, capsys) -> None:
     shown = cls(**params, progress=True).fit(X, y).result_
     assert capsys.readouterr().err.strip(), f"{name}: progress=True printed no bar"
     np.testing.assert_allclose(shown.scores, quiet.scores)
+
+
+def test_confident_learning_flags_the_flipped_rows_and_suggests_their_true_label() -> None:
+    from tabaugment.hardness import ConfidentLearning
+
+    X, y, flipped = _noisy_table()
+    values = ConfidentLearning(n_estimators=50).fit(X, y).result_.values
+    issues = np.flatnonzero(values["label_issue"])
+    assert np.isin(flipped, issues).mean() >= 0.8  # found
+    assert np.isin(issues, flipped).mean() >= 0.5  # and mostly right
+    found = flipped[np.isin(flipped, issues)]
+    assert (values["suggested_label"][found] == 1 - y[found]).all()
+    # the threshold of a row's class is the mean self-confidence of that class
+    for label in (0, 1):
+        rows = y == label
+        assert values["threshold"][rows][0] == pytest.approx(values["self_confidence"][rows].mean())
+
+
+def test_data_oob_counts_each_row_out_of_about_a_third_of_the_bags() -> None:
+    from tabaugment.hardness import DataOOB
+
+    X, y, flipped = _noisy_table()
+    values = DataOOB(n_estimators=300).fit(X, y).result_.values
+    share = values["oob_trees"] / 300
+    assert abs(share.mean() - np.exp(-1)) < 0.01  # P(a row misses a bootstrap sample) -> 1/e
+    assert values["oob_accuracy"][flipped].mean() < 0.2 < 0.8 < np.delete(values["oob_accuracy"], flipped).mean()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(20, 200),
+    st.floats(0.01, 0.6),
+    st.sampled_from(["uniform", "class_conditional"]),
+    st.integers(2, 4),
+    st.integers(0, 10**6),
+)
+def test_flip_labels_changes_exactly_the_rows_it_reports(n, rate, kind, k, seed) -> None:
+    from tabaugment.hardness import flip_labels
+
+    rng = np.random.default_rng(seed)
+    y = np.r_[np.arange(k), rng.integers(0, k, n - k)]  # every class present
+    noisy, flipped = flip_labels(y, rate, kind, np.random.default_rng(seed))
+    changed = np.flatnonzero(noisy != y)
+    np.testing.assert_array_equal(changed, flipped)
+    if kind == "uniform":
+        assert len(flipped) == max(1, round(rate * n))
+    else:
+        labels, counts = np.unique(y, return_counts=True)
+        rarest = labels[np.argmin(counts)]
+        assert (y[flipped] == rarest).all() and len(flipped) <= counts.min() // 2
+    again, _ = flip_labels(y, rate, kind, np.random.default_rng(seed))
+    np.testing.assert_array_equal(again, noisy)
+
+
+def test_the_label_noise_study_tells_a_real_method_from_chance() -> None:
+    from tabaugment.hardness import OutOfFoldLoss, RandomHardness, label_noise_study, rank_noise_methods
+
+    X, y, _ = _noisy_table(n=300, flip=0)
+    methods = {"oof": OutOfFoldLoss(n_estimators=30, n_folds=3), "random": RandomHardness()}
+    study = label_noise_study(X, y, methods=methods, rates=(0.1,), seeds=3)
+    assert len(study) == 2 * 1 * 3 * 2  # methods x rates x seeds x kinds
+    assert set(study.kind) == {"uniform", "class_conditional"}
+    mean = study.groupby("method").roc_auc.mean()
+    assert mean["oof"] > 0.9 and abs(mean["random"] - 0.5) < 0.15
+    assert (study.chance_precision == study.flipped / len(y)).all()
+    ranking = rank_noise_methods(study)
+    assert ranking.method.tolist() == ["oof", "random"] and (ranking.runs == 6).all()

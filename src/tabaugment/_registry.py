@@ -27,6 +27,8 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "data_maps": "tabaugment.hardness._dynamics:DataMaps",
         "forgetting": "tabaugment.hardness._dynamics:ForgettingEvents",
         "oof_loss": "tabaugment.hardness._dynamics:OutOfFoldLoss",
+        "data_oob": "tabaugment.hardness._oob:DataOOB",
+        "confident_learning": "tabaugment.hardness._confident:ConfidentLearning",
     },
     "selectors": {
         "hardest": "tabaugment.selection._strategies:TopFraction",

@@ -89,6 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
         "sets, Spearman of the scores, class mix; writes per-row scores to --out, the numbers to OUT.json and a plot "
         "to OUT.png",
     )
+    p.add_argument(
+        "--ground-truth",
+        action="store_true",
+        help="check the methods against ground truth instead: flip known labels and measure how well each finds them "
+        "(ROC-AUC, precision at the flip count); --compare names the methods (default: every registered one); "
+        "writes every run to --out",
+    )
+    p.add_argument(
+        "--noise-rates",
+        default="0.05,0.1,0.2",
+        metavar="RATES",
+        help="shares of labels flipped, for --ground-truth (default 0.05,0.1,0.2)",
+    )
+    p.add_argument(
+        "--noise-kinds",
+        default="uniform,class_conditional",
+        metavar="KINDS",
+        help="uniform (rows of every class) and/or class_conditional (rows of the rarest class), for --ground-truth",
+    )
+    p.add_argument("--seeds", type=int, default=3, help="noise draws per rate and kind, for --ground-truth (default 3)")
     p.add_argument("--fraction", type=float, default=0.1, help="hard-set fraction for --compare (default 0.1)")
     p.add_argument("--n-neighbors", type=int, help="K of the KNN-Shapley methods (default: the method's, 10)")
     p.add_argument("--validation", metavar="FILE", help="reference rows for KNN-Shapley")
@@ -242,6 +262,7 @@ EXAMPLES: dict[str, list[str]] = {
         "tabaugment hardness data.csv --target default --out scores.csv",
         "tabaugment hardness adult --method data_iq --out scores.parquet",
         "tabaugment hardness data.csv --target default --compare knn_shapley,data_iq,oof_loss --out cmp.csv",
+        "tabaugment hardness german_credit --ground-truth --noise-rates 0.1 --out noise.csv  # which finds flipped labels",
     ],
     "augment": [
         "tabaugment augment data.csv --target default --out augmented.csv      # auto decides",

@@ -33,6 +33,8 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
         val = schema.prepare(read_table(args.validation, sep=args.sep))
         X_val, y_val = val[list(schema.features)], val[schema.target].to_numpy()
     extra = _key_values(args.param)
+    if args.ground_truth:
+        return _ground_truth(args, X, y, extra, progress)
     if args.compare:
         from tabaugment._io import write_text_atomic
         from tabaugment.hardness import compare_hardness
@@ -73,6 +75,41 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
         f"hardest 20%: {len(hardest):,} rows, {share:.1%} positive ({schema.positive_label!r}) "
         f"vs {(out[schema.target] == schema.positive_label).mean():.1%} overall"
     )
+    return 0
+
+
+def _ground_truth(args: argparse.Namespace, X: Any, y: Any, extra: dict[str, Any], progress: bool) -> int:
+    from tabaugment._registry import available
+    from tabaugment.data import write_table
+    from tabaugment.hardness import label_noise_study, rank_noise_methods
+
+    names = _columns(args.compare) or available("hardness")
+    methods = {name: _component("hardness", name, dict(extra), args, progress) for name in names}
+    try:
+        rates = [float(r) for r in _columns(args.noise_rates) or []]
+    except ValueError as exc:
+        raise ParameterError(
+            f"--noise-rates must be numbers between 0 and 1, e.g. 0.05,0.1; got {args.noise_rates!r}."
+        ) from exc
+    study = label_noise_study(
+        X,
+        y,
+        methods=methods,
+        rates=rates,
+        kinds=_columns(args.noise_kinds) or [],
+        seeds=args.seeds,
+        random_state=args.seed,
+        progress=progress,
+    )
+    write_table(study, args.out)
+    ranking = rank_noise_methods(study)
+    print(
+        f"{len(y):,} rows; labels flipped at rates {', '.join(f'{r:g}' for r in rates)} ({args.noise_kinds}), "
+        f"{args.seeds} draws each; how well each method's scores find the flipped rows:"
+    )
+    print(ranking.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nroc_auc: 1 = every flipped row ranked above every clean one, 0.5 = chance; precision_at_k: flipped share")
+    print(f"of the k hardest rows (k = the rows flipped), chance = chance_precision. wrote {args.out}")
     return 0
 
 

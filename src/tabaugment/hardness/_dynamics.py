@@ -416,17 +416,34 @@ class OutOfFoldLoss(BaseHardness):
         self.random_state = random_state
 
     def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        frame = _lgbm_frame(X)
         codes = _label_codes(y)
-        fold = hash_folds(self._row_hashes, self.n_folds)
-        p_true = np.full(len(codes), np.nan)
-        seed = derive_seed(self.random_state)
-        for f in range(self.n_folds):
-            test = fold == f
-            if not test.any() or len(np.unique(codes[~test])) < len(np.unique(codes)):
-                continue
-            clf = _lgbm(self.n_estimators, self.learning_rate, seed, False).fit(frame[~test], codes[~test])
-            proba = clf.predict_proba(frame[test])
-            p_true[test] = proba[np.arange(test.sum()), codes[test]]
-        p_true = np.where(np.isnan(p_true), 0.5, p_true)
+        proba = oof_probabilities(
+            X, codes, self._row_hashes, self.n_folds, self.n_estimators, self.learning_rate, self.random_state
+        )
+        p_true = proba[np.arange(len(codes)), codes]
         return -np.log(np.clip(p_true, 1e-12, 1.0)), {"p_true": p_true}
+
+
+def oof_probabilities(
+    X: pd.DataFrame,
+    codes: np.ndarray,
+    hashes: np.ndarray,
+    n_folds: int,
+    n_estimators: int,
+    learning_rate: float,
+    random_state: RandomState,
+) -> np.ndarray:
+    """Out-of-fold class probabilities of a LightGBM model, folds by content hash: shape
+    (rows, classes). A fold whose complement lacks a class gets uniform probabilities."""
+    frame = _lgbm_frame(X)
+    k = int(codes.max()) + 1
+    proba = np.full((len(codes), k), 1.0 / k)
+    fold = hash_folds(hashes, n_folds)
+    seed = derive_seed(random_state)
+    for f in range(n_folds):
+        test = fold == f
+        if not test.any() or len(np.unique(codes[~test])) < k:
+            continue
+        clf = _lgbm(n_estimators, learning_rate, seed, False).fit(frame[~test], codes[~test])
+        proba[test] = clf.predict_proba(frame[test])
+    return proba
