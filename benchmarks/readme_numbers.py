@@ -271,7 +271,7 @@ def _run_block(folder: str) -> Callable[[], str]:
     return render
 
 
-for _folder in ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid"):
+for _folder in ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid", "utility"):
     block(f"run-{_folder.replace('_', '-')}")(_run_block(_folder))
 
 
@@ -425,8 +425,9 @@ def _utility_block() -> str:
         f"{beyond['arf_curated_teacher']['wins']} and lost {beyond['arf_curated_teacher']['losses']} of "
         f"{beyond['copula_teacher']['groups']} groups;",
         f"- is it regularisation? LightGBM with self-distillation against the regularised LightGBM without: "
-        f"{regular['self_distillation (lightgbm)']['wins']} wins, {regular['self_distillation (lightgbm)']['losses']} "
-        f"losses in {regular['self_distillation (lightgbm)']['groups']} groups (mean "
+        f"{_n(regular['self_distillation (lightgbm)']['wins'], 'win')}, "
+        f"{_n(regular['self_distillation (lightgbm)']['losses'], 'loss')} "
+        f"in {regular['self_distillation (lightgbm)']['groups']} groups (mean "
         f"{regular['self_distillation (lightgbm)']['mean_diff']:+.4f}); plain LightGBM against it: "
         f"{regular['baseline (lightgbm)']['losses']} losses (mean {regular['baseline (lightgbm)']['mean_diff']:+.4f});",
         f"- auto added rows in {augmented:.0f} of {runs} runs (by training size: {sizes}); in "
@@ -440,6 +441,55 @@ def _utility_block() -> str:
         f"(one fit of the model without it: {largest['median_baseline_model_s']:.2f} s).",
     ]
     return "\n".join(lines) + "\n"
+
+
+@block("label-noise")
+def _label_noise_block() -> str:
+    u = json.loads((RESULTS / "label_noise" / "summary.json").read_text())
+    cfg = u["config"]
+    header = [
+        "method",
+        "ROC-AUC",
+        "precision at k",
+        "worst setting ROC-AUC",
+        "mean rank",
+        "settings won",
+        "s per scoring",
+    ]
+    rows = [
+        [
+            f"`{r['method']}`",
+            f"{r['roc_auc']:.3f}",
+            f"{r['precision_at_k']:.3f}",
+            f"{r['worst_setting_roc_auc']:.3f}",
+            f"{r['mean_rank']:.1f}",
+            f"{r['settings_won']}",
+            f"{r['seconds']:.2f}",
+        ]
+        for r in u["ranking"]
+    ]
+    chance = u["ranking"][0]["chance_precision"]
+    intro = (
+        f"`benchmarks/results/label_noise/` ({u['runs']:,} scorings: {len(cfg['datasets'])} shared tables, at most "
+        f"{cfg['rows']:,} training rows each, {', '.join(f'{r:.0%}' for r in cfg['rates'])} of the labels flipped, "
+        f"uniform and class-conditional noise, {cfg['seeds']} draws each; {u['settings']} table x kind x rate "
+        f"settings; precision at k by chance: {chance:.3f}; `{cfg['command']}`):\n\n"
+    )
+    return intro + _table(header, rows)
+
+
+@block("label-noise-kinds")
+def _label_noise_kinds_block() -> str:
+    u = json.loads((RESULTS / "label_noise" / "summary.json").read_text())
+    kinds = pd.DataFrame(u["per_kind"]).set_index(["kind", "method"]).roc_auc
+    parts = []
+    for kind, words in (("uniform", "uniform flips"), ("class_conditional", "flips from the rarest class")):
+        part = kinds.loc[kind].drop("random").sort_values(ascending=False)
+        parts.append(
+            f"{words}: best `{part.index[0]}` {part.iloc[0]:.3f}, `knn_shapley` {part['knn_shapley']:.3f}, "
+            f"random {kinds.loc[(kind, 'random')]:.3f}"
+        )
+    return "Mean ROC-AUC by kind of noise: " + "; ".join(parts) + ".\n"
 
 
 # ---------------------------------------------------------------------- the rewrite
