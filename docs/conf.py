@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+logging.getLogger("tabaugment").setLevel(logging.WARNING)  # the examples' own output is what the pages show
+logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
 from tabaugment import __version__  # noqa: E402
 
