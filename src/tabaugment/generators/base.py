@@ -229,7 +229,7 @@ def load_generator(path: str | os.PathLike[str]) -> BaseGenerator:
         raise ModelFileError(
             f"{str(folder)!r} was written by tabaugment {config.get('tabaugment_version', '?')} "
             f"(file format {version}); this is tabaugment {__version__}, which reads formats up to "
-            f"{FORMAT_VERSION}. Upgrade: pip install -U tabaugment"
+            f"{FORMAT_VERSION}. Upgrade tabaugment (git pull and pip install -e . in a checkout)"
         )
     cls = _generator_class(class_path)
     try:
