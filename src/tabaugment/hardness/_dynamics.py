@@ -384,8 +384,8 @@ class ForgettingEvents(_CheckpointHardness):
         return score, {"forgetting_events": events, "never_learned": never.astype(np.float64), "first_learned": first}
 
 
-class OutOfFoldLoss(BaseHardness):
-    """Out-of-fold log loss: -log p(true label) from a LightGBM model that did not see the row.
+class OutOfFoldHardness(BaseHardness):
+    """Base of the methods that read a LightGBM model's out-of-fold class probabilities.
 
     Parameters
     ----------
@@ -395,7 +395,6 @@ class OutOfFoldLoss(BaseHardness):
     """
 
     deterministic = True
-    name = "oof_loss"
     _parameter_constraints: ClassVar[Constraints] = {
         "n_folds": [Interval(numbers.Integral, 2, None)],
         "n_estimators": [positive(numbers.Integral)],
@@ -415,12 +414,25 @@ class OutOfFoldLoss(BaseHardness):
         self.learning_rate = learning_rate
         self.random_state = random_state
 
-    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        codes = _label_codes(y)
-        proba = oof_probabilities(
+    def _probabilities(self, X: Any, codes: np.ndarray) -> np.ndarray:
+        """Out-of-fold probabilities of every class, shape (rows, classes)."""
+        return oof_probabilities(
             X, codes, self._row_hashes, self.n_folds, self.n_estimators, self.learning_rate, self.random_state
         )
-        p_true = proba[np.arange(len(codes)), codes]
+
+
+class OutOfFoldLoss(OutOfFoldHardness):
+    """Out-of-fold log loss: -log p(true label) from a LightGBM model that did not see the row.
+
+    Parameters: those of :class:`OutOfFoldHardness` (``n_folds``, ``n_estimators``,
+    ``learning_rate``, ``random_state``).
+    """
+
+    name = "oof_loss"
+
+    def _score(self, X: Any, y: np.ndarray, X_val: Any, y_val: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        codes = _label_codes(y)
+        p_true = self._probabilities(X, codes)[np.arange(len(codes)), codes]
         return -np.log(np.clip(p_true, 1e-12, 1.0)), {"p_true": p_true}
 
 
