@@ -12,7 +12,7 @@ over validation points. The recursion needs a strict order, so ties in distance 
 by training-row index (a stable sort).
 
 The implementation works on chunks of validation points: one BLAS product gives squared
-distances, one argsort gives the order, and the recursion
+distances, one in-place sort of packed (distance, index) keys gives the order, and the recursion
 is a reversed cumulative sum; values are scattered back with ``np.bincount``. The chunk
 size is chosen so the per-chunk arrays stay within ``max_memory_mb``. Ties are broken by
 index through the sort keys (see :func:`_sorted_neighbours`), so an unstable, vectorised
@@ -147,8 +147,9 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
 
     The key of a pair is ``1 + squared distance`` (always a normal float >= 1) with its
     lowest ``ceil(log2 n)`` mantissa bits replaced by the training-row index. Keys are then
-    unique, compare like ``(distance, index)``, and any sort algorithm (numpy's vectorised
-    quicksort here, much faster than a stable argsort) returns that order. Distances closer
+    unique and compare like ``(distance, index)``; as 64-bit integers they compare the same
+    way, so a plain in-place integer sort (about half the time of an argsort) orders them and
+    the low bits of each sorted key are its row index. Distances closer
     than ``2**(bits - 52)`` relative are treated as ties; that is below the rounding error of
     the distance product itself.
     """
@@ -163,7 +164,11 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
     raw = key.view(np.uint64)
     raw &= ~mask
     raw |= np.arange(n, dtype=np.uint64)
-    return np.argsort(key, axis=1, kind="quicksort")
+    # positive floats order like their bit patterns, so sorting the packed keys as integers in
+    # place gives the order, and the low bits are the indices: no argsort, no second array
+    raw.sort(axis=1)
+    raw &= mask
+    return raw.view(np.int64)
 
 
 def _common_codes(y: np.ndarray, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
