@@ -538,6 +538,47 @@ def _knn_shapley_speed_block() -> str:
     return intro + _table(["method", "seconds", "ratio"], rows) + tail
 
 
+@block("hardness-at-scale")
+def _hardness_at_scale_block() -> str:
+    d = json.loads((RESULTS / "hardness.json").read_text())
+    ex, ap, big, iq = (
+        d["exact_give_me_some_credit"],
+        d["approximate_vs_exact_give_me_some_credit"],
+        d["approximate_1m_rows"],
+        d["data_iq_adult"],
+    )
+    rows = [
+        [
+            f"exact KNN-Shapley, give_me_some_credit {ex['train_rows']:,} training x {ex['validation_rows']:,} "
+            "validation rows",
+            f"{ex['seconds']:.0f} s",
+            f"peak RSS {ex['peak_rss_mb_so_far']:.0f} MB (goal < 4 GB); {ex['ratio_to_machine_lower_bound']:.2f}x the "
+            f"machine floor (float32 product + plain float32 sort, {ex['machine_lower_bound_s']:.0f} s), "
+            f"{ex['ratio_to_lower_bound_fastest']:.2f}x the product + fastest-argsort bound "
+            f"({ex['lower_bound_fastest_argsort_s']:.0f} s), {ex['ratio_to_lower_bound']:.2f}x the product + "
+            f"stable-argsort bound ({ex['lower_bound_stable_argsort_s']:.0f} s)",
+        ],
+        [
+            f"approximate KNN-Shapley, same data, T = {ap['top']} ({ap['index']})",
+            f"{ap['seconds']:.1f} s",
+            f"{ap['speedup_vs_exact']:.0f}x faster; Spearman with exact {ap['spearman']:.3f}, hardest-10% overlap "
+            f"{ap['hardest_10pct_overlap']:.2f}",
+        ],
+        [
+            f"approximate KNN-Shapley, {big['train_rows']:,} rows (resampled with noise) x {big['validation_rows']:,} "
+            f"validation, {big['index']}",
+            f"{big['seconds']:.1f} s",
+            "",
+        ],
+        [
+            f"Data-IQ on Adult ({iq['train_rows']:,} rows, {iq['rounds']} LightGBM rounds)",
+            f"{iq['data_iq_s']:.1f} s",
+            f"{iq['overhead_ratio']:.1f}x training the model once ({iq['train_once_s']:.1f} s)",
+        ],
+    ]
+    return _table(["work", "time", "note"], rows, align="|---|---:|---|")
+
+
 # ---------------------------------------------------------------------- the rewrite
 def render(text: str, failures: list[str]) -> str:
     def replace(m: re.Match[str]) -> str:
