@@ -144,9 +144,7 @@ def test_model_file_from_a_newer_version_is_refused(tmp_path) -> None:
     config["format_version"] = 99
     config["tabaugment_version"] = "9.0.0"
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(
-        ModelFileError, match=r"written by tabaugment 9.0.0 \(file format 99\).*Upgrade tabaugment"
-    ):
+    with pytest.raises(ModelFileError, match=r"written by tabaugment 9.0.0 \(file format 99\).*Upgrade tabaugment"):
         load_generator(path)
 
 
