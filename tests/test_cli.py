@@ -407,3 +407,21 @@ def test_hardness_ground_truth_ranks_the_methods_and_writes_every_run(tmp_path, 
     bad = tmp_path / "bad.csv"
     assert main([*args[:-1], "0.1,x", "--out", str(bad)]) == 2
     assert "--noise-rates must be numbers" in capsys.readouterr().err and not bad.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--seeds", "0"], "at least one noise draw"),
+        (["--noise-rates", ","], "at least one noise rate"),
+        (["--noise-kinds", "bogus"], "Unknown noise kind 'bogus'"),
+        (["--noise-kinds", ","], "at least one noise kind"),
+    ],
+)
+def test_an_empty_or_unknown_ground_truth_design_is_refused_before_anything_is_written(
+    tmp_path, csv_path, capsys, option, message
+) -> None:
+    out = tmp_path / "noise.csv"
+    args = ["hardness", str(csv_path), "--target", "default", "--ground-truth", "--compare", "random"]
+    assert main([*args, *option, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err and not out.exists()

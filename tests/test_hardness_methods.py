@@ -252,3 +252,12 @@ def test_the_label_noise_study_tells_a_real_method_from_chance() -> None:
     assert (study.chance_precision == study.flipped / len(y)).all()
     ranking = rank_noise_methods(study)
     assert ranking.method.tolist() == ["oof", "random"] and (ranking.runs == 6).all()
+
+
+def test_the_label_noise_study_needs_a_method() -> None:
+    from tabaugment.exceptions import ParameterError
+    from tabaugment.hardness import label_noise_study
+
+    X, y, _ = _noisy_table(n=60, flip=0)
+    with pytest.raises(ParameterError, match="at least one hardness method"):
+        label_noise_study(X, y, methods=[], seeds=1)

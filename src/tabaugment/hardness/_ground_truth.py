@@ -31,10 +31,7 @@ NOISE_KINDS = ("uniform", "class_conditional")
 def flip_labels(y: np.ndarray, rate: float, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``(noisy labels, flipped row positions)``: ``round(rate * n)`` rows get another label
     (drawn uniformly from the other labels)."""
-    if not 0 < rate < 1:
-        raise ParameterError(f"A noise rate must be between 0 and 1 (exclusive). Got {rate}.")
-    if kind not in NOISE_KINDS:
-        raise ParameterError(f"Unknown noise kind {kind!r}; use one of {list(NOISE_KINDS)}.")
+    _check_noise(rate, kind)
     y = np.asarray(y)
     labels, counts = np.unique(y, return_counts=True)
     if len(labels) < 2:
@@ -53,6 +50,26 @@ def flip_labels(y: np.ndarray, rate: float, kind: str, rng: np.random.Generator)
         others = labels[labels != y[i]]
         noisy[i] = others[rng.integers(len(others))]
     return noisy, flipped
+
+
+def _check_design(rates: Sequence[float], kinds: Sequence[str], seeds: list[int]) -> None:
+    """Refuse an empty or invalid study before any scoring starts."""
+    if not seeds:
+        raise ParameterError("A label-noise study needs at least one noise draw (seeds >= 1).")
+    if not rates:
+        raise ParameterError("Give at least one noise rate, e.g. rates=(0.05, 0.1) (CLI: --noise-rates 0.05,0.1).")
+    if not kinds:
+        raise ParameterError(f"Give at least one noise kind: {', '.join(NOISE_KINDS)}.")
+    for rate in rates:
+        for kind in kinds:
+            _check_noise(rate, kind)
+
+
+def _check_noise(rate: float, kind: str) -> None:
+    if not 0 < rate < 1:
+        raise ParameterError(f"A noise rate must be between 0 and 1 (exclusive). Got {rate}.")
+    if kind not in NOISE_KINDS:
+        raise ParameterError(f"Unknown noise kind {kind!r}; use one of {list(NOISE_KINDS)}.")
 
 
 def label_noise_study(
@@ -80,10 +97,13 @@ def label_noise_study(
 
     from tabaugment._registry import available, get_class
 
+    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
+    _check_design(rates, kinds, seed_list)
     if methods is None:
         methods = available("hardness")
     named = dict(methods) if isinstance(methods, Mapping) else {m: get_class("hardness", m)() for m in methods}
-    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
+    if not named:
+        raise ParameterError("Give at least one hardness method to check.")
     y = np.asarray(y)
     rows = []
     total = len(kinds) * len(rates) * len(seed_list) * len(named)
