@@ -53,20 +53,19 @@ def machine_lower_bound(Z, Zv, chunk: int) -> float:
     and one plain sort of each validation row's float32 distances (no indices carried)."""
     import numpy as np
 
-    Z32, Zv32 = Z.astype(np.float32), Zv.astype(np.float32)
-    sq = np.einsum("ij,ij->i", Z32, Z32)
-    t0 = time.perf_counter()
-    for lo in range(0, len(Zv32), chunk):
-        d = Zv32[lo : lo + chunk] @ Z32.T
-        d *= -2.0
-        d += sq
-        d.sort(axis=1)
-    return time.perf_counter() - t0
+    return _product_and_order(Z.astype(np.float32), Zv.astype(np.float32), chunk, lambda d: d.sort(axis=1))
 
 
 def sort_lower_bound(Z, Zv, chunk: int, kind: str) -> float:
     """Seconds for what no exact KNN-Shapley avoids: the distance product and one argsort
     per validation row, in the given chunks (``kind``: numpy's argsort kind)."""
+    import numpy as np
+
+    return _product_and_order(Z, Zv, chunk, lambda d: np.argsort(d, axis=1, kind=kind))
+
+
+def _product_and_order(Z, Zv, chunk: int, order) -> float:
+    """Seconds for the chunked distance product (in the arrays' dtype) and ``order`` of each chunk."""
     import numpy as np
 
     sq = np.einsum("ij,ij->i", Z, Z)
@@ -75,5 +74,5 @@ def sort_lower_bound(Z, Zv, chunk: int, kind: str) -> float:
         d = Zv[lo : lo + chunk] @ Z.T
         d *= -2.0
         d += sq
-        np.argsort(d, axis=1, kind=kind)
+        order(d)
     return time.perf_counter() - t0

@@ -443,9 +443,13 @@ def _utility_block() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _label_noise() -> dict[str, Any]:
+    return json.loads((RESULTS / "label_noise" / "summary.json").read_text())
+
+
 @block("label-noise")
 def _label_noise_block() -> str:
-    u = json.loads((RESULTS / "label_noise" / "summary.json").read_text())
+    u = _label_noise()
     cfg = u["config"]
     header = [
         "method",
@@ -480,7 +484,7 @@ def _label_noise_block() -> str:
 
 @block("label-noise-kinds")
 def _label_noise_kinds_block() -> str:
-    u = json.loads((RESULTS / "label_noise" / "summary.json").read_text())
+    u = _label_noise()
     kinds = pd.DataFrame(u["per_kind"]).set_index(["kind", "method"]).roc_auc
     parts = []
     for kind, words in (("uniform", "uniform flips"), ("class_conditional", "flips from the rarest class")):

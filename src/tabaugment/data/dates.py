@@ -9,11 +9,11 @@ for a text file, text in the format the column is written in.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 __all__ = ["date_format", "days_to_dates", "days_to_text", "is_datetime", "round_like", "to_days"]
 
@@ -56,12 +56,12 @@ def round_like(days: np.ndarray, real_days: np.ndarray) -> np.ndarray:
     return days
 
 
-def days_to_dates(days: Iterable[float], dtype: Any) -> pd.Series:
+def days_to_dates(days: ArrayLike, dtype: Any) -> pd.Series:
     """Numbers of days as datetimes of ``dtype`` (e.g. ``datetime64[us, Europe/Paris]``), to
     the microsecond (a float64 number of days holds about that: whole seconds come back
     exactly); NaN or out-of-range numbers are missing. A wall-clock time a time zone skips or repeats
     (daylight saving) is moved forward or read as standard time."""
-    values = np.asarray(list(days) if not isinstance(days, np.ndarray) else days, dtype=np.float64)
+    values = np.asarray(days, dtype=np.float64)
     limit = 106_000.0  # days to about 2260: pandas' nanosecond range
     ok = np.isfinite(values) & (np.abs(values) < limit)
     # whole seconds and microseconds apart: nanoseconds since 1970 do not fit a float64 exactly
@@ -84,7 +84,7 @@ def days_to_dates(days: Iterable[float], dtype: Any) -> pd.Series:
     return stamps.astype(target)
 
 
-def days_to_text(days: Iterable[float], fmt: str) -> list[str | None]:
+def days_to_text(days: ArrayLike, fmt: str) -> list[str | None]:
     """Numbers of days as text in ``fmt`` (None where missing)."""
     stamps = days_to_dates(days, "datetime64[ns]")
     if "%z" in fmt or "%Z" in fmt:

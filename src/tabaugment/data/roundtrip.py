@@ -64,23 +64,28 @@ def render_like(
             continue
         values = rows[col].reset_index(drop=True)
         known = prepared.get(col, None)
-        if col in dates and (text or not pd.api.types.is_datetime64_any_dtype(source.dtype)):
-            fmt = dates[col] or date_format(source.astype(object)) or "%Y-%m-%d %H:%M:%S"
-            written = days_to_text(_days(values, known), fmt)
-            marker = _marker(source, known) if text else None
-            column = pd.Series([marker if t is None else t for t in written], dtype=object)
-            out[col] = column.astype(source.dtype) if isinstance(source.dtype, pd.StringDtype) else column
+        if col in dates and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = _dates_like(_days(values, known), source, known, dates[col], text)
         elif text:
             out[col] = _as_text(values, source, known)
         elif isinstance(source.dtype, pd.StringDtype):  # text in a string dtype: missing stays missing
             out[col] = _as_text(values, source, known, marker=None).astype(source.dtype)
         elif source.dtype == object:
             out[col] = _as_text(values, source, known, marker=None)
-        elif col in dates and not pd.api.types.is_datetime64_any_dtype(values.dtype):
-            out[col] = days_to_dates(_days(values, known), source.dtype).to_numpy()
         else:
             out[col] = _as_dtype(values, source)
     return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))[list(raw.columns)]
+
+
+def _dates_like(days: np.ndarray, raw: pd.Series, prepared: pd.Series | None, fmt: str, text: bool) -> Any:
+    """Numbers of days as the column holds dates: datetimes of its dtype, or text in its format
+    (``fmt``, else the one its values are written in), missing ones as its marker."""
+    if not text and pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return days_to_dates(days, raw.dtype).to_numpy()
+    fmt = fmt or date_format(raw.astype(object)) or "%Y-%m-%d %H:%M:%S"
+    marker = _marker(raw, prepared) if text else None
+    column = pd.Series([marker if t is None else t for t in days_to_text(days, fmt)], dtype=object)
+    return column.astype(raw.dtype) if isinstance(raw.dtype, pd.StringDtype) else column
 
 
 def _days(values: pd.Series, prepared: pd.Series | None) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tabaugment.data.dates import days_to_dates, is_datetime, to_days
+from tabaugment.data.encoding import numbers
 from tabaugment.exceptions import DataError
 
 __all__ = ["TableSpec"]
@@ -107,10 +108,7 @@ class TableSpec:
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise DataError(f"Columns {missing} seen at fit are missing from the table.")
-        num = np.empty((len(frame), len(self.numerical)), dtype=np.float64)
-        for j, col in enumerate(self.numerical):
-            values = frame[col]
-            num[:, j] = to_days(values) if is_datetime(values) else values.to_numpy(dtype=np.float64)
+        num = numbers(frame, self.numerical)
         codes = np.empty((len(frame), len(self.categorical)), dtype=np.int64)
         for j, col in enumerate(self.categorical):
             values = frame[col]
