@@ -2,10 +2,12 @@
 
 1. give_me_some_credit (../shared/datasets): 120,000 training and 15,000 validation rows
    (stratified, seed 0), standardised features; exact KNN-Shapley (K = 10, 1 BLAS thread,
-   max_memory_mb = 1024) with a progress bar; time, and peak resident memory of the process.
-   Beside it, this machine's lower bound on the same chunks: the distance product plus one
-   argsort per validation row (numpy's stable argsort, and its fastest one), and the machine's
-   floor (the product in float32 and a plain sort of each row's float32 distances).
+   max_memory_mb = 1024) with the compiled kernel (numba) and with the numpy path; time, and
+   peak resident memory of the process. Beside it, on the same chunks: the machine's floor (the
+   product in float32 and a plain sort of each row's float32 distances) and the product plus
+   numpy's fastest argsort; and pyDVL's ``KNNShapleyValuation`` on the first ``--pydvl-val``
+   validation rows (same data, its own virtual environment, see benchmarks/knn_shapley.py),
+   scaled linearly to 15,000.
 2. Approximate KNN-Shapley (top T = 100 neighbours per validation row, faiss flat index) on
    the same data: time, and rank agreement with the exact values (Spearman, overlap of the
    hardest 10%).
@@ -31,7 +33,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import command_line, machine_info, machine_lower_bound, sort_lower_bound, versions
+from _machine import command_line, machine_info, machine_lower_bound, product_time, sort_lower_bound, versions
+from knn_shapley import run_pydvl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,6 +62,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "hardness.json"))
+    parser.add_argument("--pydvl-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
+    parser.add_argument("--pydvl-val", type=int, default=200, help="validation rows given to pyDVL")
     args = parser.parse_args()
     from scipy.stats import spearmanr
 
@@ -69,16 +74,20 @@ def main() -> None:
         "benchmark": "hardness at scale",
         "command": command_line(),
         "machine": machine_info(),
-        "versions": versions(("tabaugment", "numpy", "scipy", "scikit-learn", "lightgbm", "faiss-cpu")),
+        "versions": versions(("tabaugment", "numpy", "numba", "scipy", "scikit-learn", "lightgbm", "faiss-cpu")),
         "seeds": {"splits": 0, "noise": 0},
     }
     Z, y, Zv, yv = credit(Path(args.datasets))
     with threadpool_limits(1):
         t0 = time.perf_counter()
-        exact = knn_shapley(Z, y, Zv, yv, n_neighbors=10, max_memory_mb=1024, progress=True)
+        exact = knn_shapley(Z, y, Zv, yv, n_neighbors=10, max_memory_mb=1024, progress=True, backend="compiled")
         t_exact = time.perf_counter() - t0
+        rss_compiled = peak_mb()
+        t0 = time.perf_counter()
+        numpy_values = knn_shapley(Z, y, Zv, yv, n_neighbors=10, max_memory_mb=1024, backend="numpy")
+        t_numpy = time.perf_counter() - t0
         chunk = knn_shapley_chunk_size(len(Z), 1024)
-        lb_stable = sort_lower_bound(Z, Zv, chunk, "stable")
+        t_product = product_time(Z, Zv, chunk)
         lb_fast = sort_lower_bound(Z, Zv, chunk, "quicksort")
         lb_machine = machine_lower_bound(Z, Zv, chunk)
         out["exact_give_me_some_credit"] = {
@@ -88,14 +97,29 @@ def main() -> None:
             "k": 10,
             "blas_threads": 1,
             "seconds": round(t_exact, 1),
-            "peak_rss_mb_so_far": peak_mb(),
-            "lower_bound_stable_argsort_s": round(lb_stable, 1),
-            "ratio_to_lower_bound": round(t_exact / lb_stable, 3),
+            "peak_rss_mb_so_far": rss_compiled,
+            "numpy_path_s": round(t_numpy, 1),
+            "compiled_equals_numpy_path": bool(np.array_equal(exact, numpy_values)),
+            "float64_product_s": round(t_product, 1),
             "lower_bound_fastest_argsort_s": round(lb_fast, 1),
             "ratio_to_lower_bound_fastest": round(t_exact / lb_fast, 3),
             "machine_lower_bound_s": round(lb_machine, 1),
             "ratio_to_machine_lower_bound": round(t_exact / lb_machine, 3),
         }
+        if Path(args.pydvl_python).exists():
+            n_p = min(args.pydvl_val, len(Zv))
+            res = run_pydvl(args.pydvl_python, Z, y, Zv[:n_p], yv[:n_p])
+            if res is not None:
+                mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], n_neighbors=10)
+                scaled = res["seconds"] * len(Zv) / n_p
+                out["versions"]["pydvl"] = res["version"]
+                out["exact_give_me_some_credit"].update(
+                    pydvl_validation_rows=n_p,
+                    pydvl_measured_s=round(res["seconds"], 1),
+                    pydvl_scaled_s=round(scaled, 1),
+                    speedup_vs_pydvl=round(scaled / t_exact, 1),
+                    max_abs_diff_vs_pydvl=float(np.abs(np.asarray(res["values"]) - mine).max()),
+                )
         print(json.dumps(out["exact_give_me_some_credit"]), flush=True)
         t0 = time.perf_counter()
         approx = approximate_knn_shapley(Z, y, Zv, yv, n_neighbors=10, top=100, index="flat")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import math
 
@@ -168,6 +169,9 @@ def test_dask_cluster_gives_the_single_process_result() -> None:
     ):
         on_dask = KNNShapley(chunk_size=40, n_jobs=2).fit(X, y).scores_
         on_dask_iq = DataIQ(n_estimators=10, n_repeats=2, n_jobs=2).fit(X, y).scores_
+        if importlib.util.find_spec("numba") is not None:  # the compiled kernel, on the workers
+            compiled = KNNShapley(chunk_size=40, n_jobs=2, backend="compiled").fit(X, y).scores_
+            np.testing.assert_array_equal(compiled, single)
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_array_equal(on_dask, single)
     np.testing.assert_array_equal(on_dask_iq, single_iq)

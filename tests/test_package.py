@@ -14,10 +14,16 @@ from tabaugment._registry import available, get_class
 def test_import_loads_no_heavy_dependency() -> None:
     code = (
         "import sys, tabaugment; heavy = [m for m in ('torch', 'transformers', 'sklearn', 'pandas', 'scipy', "
-        "'lightgbm', 'faiss', 'dask') if m in sys.modules]; print(','.join(heavy))"
+        "'lightgbm', 'faiss', 'dask', 'numba') if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_hardness_imports_numba_only_when_the_kernel_runs() -> None:
+    code = "import sys, tabaugment.hardness; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_lazy_public_names_resolve() -> None:

@@ -31,8 +31,9 @@ import pandas as pd
 from tabaugment._progress import progress_bar
 from tabaugment.data.encoding import FeatureEncoder
 from tabaugment.exceptions import DataError
+from tabaugment.hardness import _knn_kernel
 from tabaugment.hardness.base import BaseHardness, hash_folds
-from tabaugment.params import BOOL, N_JOBS, NONE, Constraints, Interval, check_param, positive
+from tabaugment.params import BOOL, N_JOBS, NONE, Constraints, Interval, Options, check_param, positive
 
 __all__ = ["KNNShapley", "knn_shapley", "knn_shapley_chunk_size"]
 
@@ -41,6 +42,10 @@ logger = logging.getLogger(__name__)
 # bytes per (validation x training) cell during one chunk: distances (8), order (8),
 # matches (1), their differences times weights (8), the cumulative sum (8), values (8)
 _BYTES_PER_CELL = 48
+# "auto" compiles the kernel only for problems where the one-off compilation (about a second,
+# then cached on disk) is small beside the work: at least this many (validation x training) cells
+_COMPILE_FROM_CELLS = 2**22
+BACKENDS = ("auto", "compiled", "numpy")
 
 
 def knn_shapley_chunk_size(n_train: int, max_memory_mb: float) -> int:
@@ -59,6 +64,7 @@ def knn_shapley(
     max_memory_mb: float = 1024,
     n_jobs: int = 1,
     progress: bool = False,
+    backend: str = "auto",
 ) -> np.ndarray:
     """Exact KNN-Shapley value of every training row, averaged over the validation rows.
 
@@ -68,7 +74,11 @@ def knn_shapley(
     X_val, y_val : numeric validation features (m, d) and labels (m,).
     n_neighbors : K, the number of neighbours of the K-NN classifier.
     chunk_size : validation rows per chunk; by default derived from ``max_memory_mb``.
-    n_jobs : chunks processed at once (threads; numpy releases the GIL in BLAS and sorts).
+    n_jobs : chunks processed at once (threads; numpy releases the GIL in BLAS and sorts, the
+        compiled kernel throughout).
+    backend : ``"compiled"`` (the numba kernel; needs the ``fast`` extra), ``"numpy"``, or
+        ``"auto"``: compiled when numba is installed and the problem has at least 4M
+        (validation x training) cells. Both give identical values.
 
     Returns
     -------
@@ -82,7 +92,16 @@ def knn_shapley(
         raise DataError(f"X and X_val must be 2-D with the same columns; got {X.shape} and {X_val.shape}.")
     if n == 0 or m == 0:
         raise DataError(f"KNN-Shapley needs training and validation rows; got {n} and {m}.")
+    for name, A in (("X", X), ("X_val", X_val)):
+        if not np.isfinite(A).all():
+            bad = np.argwhere(~np.isfinite(A))[0]
+            raise DataError(
+                f"KNN-Shapley needs finite features; {name}[{bad[0]}, {bad[1]}] is {A[tuple(bad)]}. "
+                "Impute or drop missing values first (KNNShapley's encoder does this for tables)."
+            )
     k = check_param(n_neighbors, "n_neighbors", "knn_shapley", positive(numbers.Integral))
+    check_param(backend, "backend", "knn_shapley", Options(BACKENDS))
+    compiled = backend == "compiled" or (backend == "auto" and n * m >= _COMPILE_FROM_CELLS and _knn_kernel.available())
     if chunk_size is None:
         chunk_size = knn_shapley_chunk_size(n, max_memory_mb / max(n_jobs, 1))
     chunk_size = min(check_param(chunk_size, "chunk_size", "knn_shapley", positive(numbers.Integral)), m)
@@ -98,7 +117,7 @@ def knn_shapley(
         if n_jobs == 1 or len(starts) == 1:
             for lo in starts:
                 hi = min(lo + chunk_size, m)
-                total += _chunk_values(X, y, sq_norms, X_val[lo:hi], y_val[lo:hi], weights, start_div)
+                total += _chunk_values(X, y, sq_norms, X_val[lo:hi], y_val[lo:hi], weights, start_div, compiled)
                 bar.update(hi - lo)
         else:
             # threads by default; under joblib.parallel_config(backend="dask") the chunks run on a
@@ -107,7 +126,14 @@ def knn_shapley(
 
             jobs = (
                 delayed(_chunk_values)(
-                    X, y, sq_norms, X_val[lo : lo + chunk_size], y_val[lo : lo + chunk_size], weights, start_div
+                    X,
+                    y,
+                    sq_norms,
+                    X_val[lo : lo + chunk_size],
+                    y_val[lo : lo + chunk_size],
+                    weights,
+                    start_div,
+                    compiled,
                 )
                 for lo in starts
             )
@@ -125,9 +151,14 @@ def _chunk_values(
     yv: np.ndarray,
     weights: np.ndarray,
     start_div: float,
+    compiled: bool = False,
 ) -> np.ndarray:
     """Sum over the validation rows of one chunk of each training row's Shapley value."""
     n = len(X)
+    if compiled:
+        product = Xv @ X.T
+        val_terms = np.einsum("ij,ij->i", Xv, Xv) + 1.0
+        return _knn_kernel.chunk_values(product, sq_norms, val_terms, y, yv, weights, start_div, _index_bits(n))
     order = _sorted_neighbours(X, sq_norms, Xv)
     match = y[order] == yv[:, None]
     s = np.empty(order.shape, dtype=np.float64)
@@ -154,8 +185,7 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
     the distance product itself.
     """
     n = len(X)
-    bits = max(1, int(n - 1).bit_length())
-    mask = np.uint64((1 << bits) - 1)
+    mask = np.uint64((1 << _index_bits(n)) - 1)
     key = Xv @ X.T
     key *= -2.0
     key += sq_norms
@@ -169,6 +199,11 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
     raw.sort(axis=1)
     raw &= mask
     return raw.view(np.int64)
+
+
+def _index_bits(n: int) -> int:
+    """Low key bits that hold a training-row index."""
+    return max(1, int(n - 1).bit_length())
 
 
 def _common_codes(y: np.ndarray, y_val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,6 +236,8 @@ class KNNShapley(BaseHardness):
     chunk_size : validation rows per chunk (overrides ``max_memory_mb``).
     n_jobs : chunks processed at once (threads).
     progress : show a progress bar.
+    backend : ``"auto"``, ``"compiled"`` (numba, the ``fast`` extra) or ``"numpy"``; see
+        :func:`knn_shapley`. The values do not depend on it.
     """
 
     deterministic = True
@@ -212,6 +249,7 @@ class KNNShapley(BaseHardness):
         "chunk_size": [NONE, positive(numbers.Integral)],
         "n_jobs": N_JOBS,
         "progress": [BOOL],
+        "backend": [Options(BACKENDS)],
     }
 
     def __init__(
@@ -223,6 +261,7 @@ class KNNShapley(BaseHardness):
         chunk_size: int | None = None,
         n_jobs: int = 1,
         progress: bool = False,
+        backend: str = "auto",
     ) -> None:
         self.n_neighbors = n_neighbors
         self.n_folds = n_folds
@@ -230,6 +269,7 @@ class KNNShapley(BaseHardness):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
 
     def _score(
         self, X: Any, y: np.ndarray, X_val: Any, y_val: np.ndarray | None
@@ -242,6 +282,7 @@ class KNNShapley(BaseHardness):
             max_memory_mb=self.max_memory_mb,
             n_jobs=self.n_jobs,
             progress=self.progress,
+            backend=self.backend,
         )
         values = against_reference(knn_shapley, encoder, Z, y, X_val, y_val, self._row_hashes, self.n_folds, opts)
         return -values, {"shapley": values}
