@@ -196,7 +196,7 @@ _shapes = st.tuples(st.integers(1, 60), st.integers(1, 12), st.integers(1, 4), s
     duplicated=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_kernel_equals_numpy_path_bit_for_bit(monkeypatch_module, shape, offset, duplicated, seed) -> None:
+def test_kernel_equals_numpy_path_bit_for_bit(shape, offset, duplicated, seed) -> None:
     """Adversarial inputs for the radix sort: duplicated rows (exact ties), coordinates far from
     the origin (distances that agree in float32 but not float64: long runs of equal 32-bit keys),
     one column, fewer rows than K, labels missing from the training rows."""
@@ -208,17 +208,11 @@ def test_kernel_equals_numpy_path_bit_for_bit(monkeypatch_module, shape, offset,
     X_val = offset + rng.normal(size=(m, d)) * (1e-3 if offset else 1.0)
     y, y_val = rng.integers(0, 3, n), rng.integers(0, 3, m)
     ref = _knn_shapley(X, y, X_val, y_val, n_neighbors=k, backend="numpy")
-    np.testing.assert_array_equal(_knn_shapley(X, y, X_val, y_val, n_neighbors=k, backend="compiled"), ref)
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    """The kernel as compiled code where numba is installed, as plain Python elsewhere."""
-    mp = pytest.MonkeyPatch()
-    if not _knn_kernel.available():
-        mp.setattr(_knn_kernel, "_compiled", lambda: _knn_kernel._rows)
-    yield mp
-    mp.undo()
+    with pytest.MonkeyPatch.context() as mp:
+        if not _knn_kernel.available():  # the kernel as plain Python where numba is not installed
+            mp.setattr(_knn_kernel, "_compiled", lambda: _knn_kernel._rows)
+        kernel = _knn_shapley(X, y, X_val, y_val, n_neighbors=k, backend="compiled")
+    np.testing.assert_array_equal(kernel, ref)
 
 
 def test_long_runs_of_equal_float32_keys_are_ordered_exactly(backend) -> None:
