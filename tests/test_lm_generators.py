@@ -284,3 +284,32 @@ def test_report_shows_the_data_leakage_test_and_lle_for_lm_generators(tiny_gpt2:
     assert set(data["lle"]) == {"model", "synthetic", "real"} and 0 <= data["lle"]["real"]["roc_auc"] <= 1
     text = html_path.read_text()
     assert "Data Leakage Test" in text and "LLM Effectiveness" in text
+
+
+def test_lora_copies_share_the_cached_weights_and_full_copies_stay_trainable(tiny_llama: str) -> None:
+    from tabaugment.generators.lm._loading import load_pretrained, wrap_lora
+
+    shared, _ = load_pretrained(tiny_llama, share_weights=True)
+    again, _ = load_pretrained(tiny_llama, share_weights=True)
+    assert all(a is b for a, b in zip(shared.parameters(), again.parameters()))
+    wrap_lora(shared, 4)  # freezes the (shared) base weights
+    full, _ = load_pretrained(tiny_llama)
+    assert all(p.requires_grad for p in full.parameters())
+    assert not any(a is b for a, b in zip(full.parameters(), again.parameters()))
+
+
+def test_gradient_checkpointing_and_sliced_logits_change_no_update(tiny_llama: str) -> None:
+    """Checkpointing recomputes activations (dropout included) and the loss is summed over
+    slices of positions: the fitted generator must be the same as without checkpointing."""
+    from unittest import mock
+
+    from tabaugment.generators.lm import _training
+
+    table, target = contract_table()
+    kwargs = dict(model_path=tiny_llama, epochs=1, random_state=0, max_attempts=5)
+    plain = GReaT(gradient_checkpointing=False, **kwargs).fit(table, target)
+    with mock.patch.object(_training, "_LOGIT_ROWS", 7):
+        saved = GReaT(gradient_checkpointing=True, **kwargs).fit(table, target)
+    assert saved.history_[0]["loss"] == pytest.approx(plain.history_[0]["loss"], rel=1e-5)
+    for a, b in zip(plain.model_.parameters(), saved.model_.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)

@@ -57,6 +57,7 @@ class LMGenerator(NeuralGenerator):
         "lora_r": [positive(numbers.Integral)],
         "batch_size": [positive(numbers.Integral)],
         "max_batch_tokens": [positive(numbers.Integral)],
+        "gradient_checkpointing": [BOOL],
         "learning_rate": [NONE, positive()],
         "permute": [BOOL],
         "temperature": [positive()],
@@ -99,7 +100,7 @@ class LMGenerator(NeuralGenerator):
     def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
         torch = torch_module()
         t0 = time.perf_counter()
-        base, self.tokenizer_ = load_pretrained(self.model_path)
+        base, self.tokenizer_ = load_pretrained(self.model_path, share_weights=self._shares_weights())
         self.base_fingerprint_ = fingerprint(base)
         self.codecs_ = build_codecs(self.spec_, num, codes, self._format)
         self.max_value_tokens_ = max_value_tokens(self.tokenizer_, self.codecs_, self._format, num)
@@ -119,6 +120,7 @@ class LMGenerator(NeuralGenerator):
                 batch_size=int(self.batch_size),
                 learning_rate=self._learning_rate(),
                 max_batch_tokens=int(self.max_batch_tokens),
+                gradient_checkpointing=bool(self.gradient_checkpointing),
                 pad=self.tokens_.pad,
                 device=self.device_,
                 progress=self.progress,
@@ -127,6 +129,10 @@ class LMGenerator(NeuralGenerator):
         model.eval()
         self.model_ = model
         self.tokens_trained_ = int(sum(h["tokens"] for h in self.history_))
+
+    def _shares_weights(self) -> bool:
+        """LoRA on the CPU trains adapters only, so the frozen base weights can be the cached ones."""
+        return bool(self.lora) and self.device_.type == "cpu"
 
     def _prepare_rows(self, num: np.ndarray, codes: np.ndarray, rng: np.random.Generator) -> None:
         """Hook: set up anything training examples need (neighbours, prompt pools)."""
@@ -265,7 +271,7 @@ class LMGenerator(NeuralGenerator):
         self.history_ = state["history"]
         self.codecs_ = [ColumnCodec(**c) for c in state["codecs"]]
         self.device_ = resolve_device(self.device)
-        base, self.tokenizer_ = load_pretrained(self.model_path)
+        base, self.tokenizer_ = load_pretrained(self.model_path, share_weights=self._shares_weights())
         found = fingerprint(base)
         if found != state["base_fingerprint"]:
             raise ModelFileError(

@@ -32,6 +32,9 @@ class GReaT(LMGenerator):
         5e-5 without; linear warm-up and decay).
     max_batch_tokens : most padded tokens in one forward pass; larger batches are split and
         their gradients accumulated (bounds memory, same update).
+    gradient_checkpointing : keep only each layer's input during the forward pass and recompute
+        the rest in the backward pass (about a third more compute; the activations of a
+        forward pass otherwise take several GB). Same update.
     permute : a random column order per row and epoch (GReaT); False keeps the table order.
     temperature : sampling temperature.
     sample_batch_size : rows drawn together.
@@ -60,6 +63,7 @@ class GReaT(LMGenerator):
         epochs: int = 3,
         batch_size: int = 8,
         max_batch_tokens: int = 2048,
+        gradient_checkpointing: bool = True,
         learning_rate: float | None = None,
         permute: bool = True,
         temperature: float = 0.7,
@@ -78,6 +82,7 @@ class GReaT(LMGenerator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
+        self.gradient_checkpointing = gradient_checkpointing
         self.learning_rate = learning_rate
         self.permute = permute
         self.temperature = temperature

@@ -48,7 +48,8 @@ class HARMONIC(LMGenerator):
     filter : drop tuning examples whose label is not the label of most of their neighbours.
     permute : a random feature order in every JSON row (False: table order).
     prompt_fraction : share of each class kept out of tuning as the prompt pool for sampling.
-    lora, lora_r, epochs, batch_size, max_batch_tokens, learning_rate, temperature, sample_batch_size,
+    lora, lora_r, epochs, batch_size, max_batch_tokens, gradient_checkpointing, learning_rate, temperature,
+    sample_batch_size,
     max_attempts, max_seconds, within_range, device, n_threads, random_state, progress :
         as in :class:`GReaT`.
 
@@ -85,6 +86,7 @@ class HARMONIC(LMGenerator):
         epochs: int = 2,
         batch_size: int = 4,
         max_batch_tokens: int = 2048,
+        gradient_checkpointing: bool = True,
         learning_rate: float | None = None,
         temperature: float = 0.7,
         sample_batch_size: int = 16,
@@ -107,6 +109,7 @@ class HARMONIC(LMGenerator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
+        self.gradient_checkpointing = gradient_checkpointing
         self.learning_rate = learning_rate
         self.temperature = temperature
         self.sample_batch_size = sample_batch_size

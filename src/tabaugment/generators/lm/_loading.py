@@ -75,17 +75,26 @@ def _load_cached(folder: str, gguf: str | None, stamp: float) -> tuple[Any, Any]
     return model, tokenizer
 
 
-def load_pretrained(model_path: str | os.PathLike[str]) -> tuple[Any, Any]:
+def load_pretrained(model_path: str | os.PathLike[str], *, share_weights: bool = False) -> tuple[Any, Any]:
     """A fresh copy of the local causal LM at ``model_path`` and its tokenizer.
 
-    The parsed model is cached per process (GGUF files are de-quantised once); callers get a
-    deep copy they may train.
+    The parsed model is cached per process (GGUF files are de-quantised once). By default
+    callers get a deep copy they may train. With ``share_weights=True`` the copy's module tree is
+    new but its weight tensors are the cached ones: for LoRA on the CPU, where the base weights
+    stay frozen, this saves one full copy of the model (540 MB for SmolLM2-135M in float32). The
+    caller must not change those weights (no full fine-tuning, no merging, no moving them to
+    another device in place).
     """
     folder, gguf = resolve_model_path(model_path)
     stamp = (folder / gguf if gguf else folder / "config.json").stat().st_mtime
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model, tokenizer = _load_cached(str(folder), gguf, stamp)
-    return copy.deepcopy(model), tokenizer
+    if share_weights:
+        tensors = [*model.parameters(), *model.buffers()]
+        return copy.deepcopy(model, {id(t): t for t in tensors}), tokenizer
+    fresh = copy.deepcopy(model)
+    fresh.requires_grad_(True)  # a LoRA copy that shared the cached weights froze them
+    return fresh, tokenizer
 
 
 def fingerprint(model: Any) -> str:
