@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import command_line, machine_info, machine_lower_bound, product_time, sort_lower_bound, versions
-from knn_shapley import run_pydvl
+from knn_shapley import pydvl_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,20 +106,16 @@ def main() -> None:
             "machine_lower_bound_s": round(lb_machine, 1),
             "ratio_to_machine_lower_bound": round(t_exact / lb_machine, 3),
         }
-        if Path(args.pydvl_python).exists():
-            n_p = min(args.pydvl_val, len(Zv))
-            res = run_pydvl(args.pydvl_python, Z, y, Zv[:n_p], yv[:n_p])
-            if res is not None:
-                mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], n_neighbors=10)
-                scaled = res["seconds"] * len(Zv) / n_p
-                out["versions"]["pydvl"] = res["version"]
-                out["exact_give_me_some_credit"].update(
-                    pydvl_validation_rows=n_p,
-                    pydvl_measured_s=round(res["seconds"], 1),
-                    pydvl_scaled_s=round(scaled, 1),
-                    speedup_vs_pydvl=round(scaled / t_exact, 1),
-                    max_abs_diff_vs_pydvl=float(np.abs(np.asarray(res["values"]) - mine).max()),
-                )
+        cmp = pydvl_comparison(args.pydvl_python, Z, y, Zv, yv, args.pydvl_val, t_exact)
+        if cmp is not None:
+            out["versions"]["pydvl"] = cmp["version"]
+            out["exact_give_me_some_credit"].update(
+                pydvl_validation_rows=cmp["validation_rows"],
+                pydvl_measured_s=round(cmp["measured_s"], 1),
+                pydvl_scaled_s=round(cmp["scaled_s"], 1),
+                speedup_vs_pydvl=round(cmp["speedup"], 1),
+                max_abs_diff_vs_pydvl=cmp["max_abs_diff"],
+            )
         print(json.dumps(out["exact_give_me_some_credit"]), flush=True)
         t0 = time.perf_counter()
         approx = approximate_knn_shapley(Z, y, Zv, yv, n_neighbors=10, top=100, index="flat")

@@ -114,6 +114,29 @@ def run_pydvl(python: str, Z, y, Zv, yv) -> dict | None:
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def pydvl_comparison(python: str, Z, y, Zv, yv, n_val: int, ours_s: float) -> dict | None:
+    """pyDVL on the first ``n_val`` validation rows, its time scaled linearly to all of them,
+    and the largest difference from our values on those rows; None without its interpreter."""
+    if not Path(python).exists():
+        return None
+    n_p = min(n_val, len(Zv))
+    res = run_pydvl(python, Z, y, Zv[:n_p], yv[:n_p])
+    if res is None:
+        return None
+    mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], n_neighbors=K)
+    scaled = res["seconds"] * len(Zv) / n_p
+    print(f"pyDVL {res['seconds']:.2f} s on {n_p} rows -> {scaled:.1f} s scaled", flush=True)
+    return {
+        "validation_rows": n_p,
+        "measured_s": res["seconds"],
+        "scaled_s": scaled,
+        "speedup": scaled / ours_s,
+        "max_abs_diff": float(np.abs(np.asarray(res["values"]) - mine).max()),
+        "version": res["version"],
+        "numpy": res["numpy"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
@@ -197,24 +220,19 @@ def main() -> None:
         "speedup_vs_per_point_loop": round(t_loop / t_ours, 2),
         "max_abs_diff_vs_per_point_loop": float(np.abs(loop_vals - ref).max()),
     }
-    if Path(args.pydvl_python).exists():
-        n_p = min(args.pydvl_val, len(Zv))
-        res = run_pydvl(args.pydvl_python, Z, y, Zv[:n_p], yv[:n_p])
-        if res is not None:
-            mine = knn_shapley(Z, y, Zv[:n_p], yv[:n_p], n_neighbors=K)
-            scaled = res["seconds"] * len(Zv) / n_p
-            out["versions"]["pydvl"] = res["version"]
-            out["versions"]["numpy (pydvl venv)"] = res["numpy"]
-            out["results"].update(
-                pydvl_validation_rows=n_p,
-                pydvl_measured_s=round(res["seconds"], 3),
-                pydvl_scaled_to_5000_s=round(scaled, 3),
-                speedup_vs_pydvl=round(scaled / t_ours, 1),
-                max_abs_diff_vs_pydvl=float(np.abs(np.asarray(res["values"]) - mine).max()),
-            )
-            print(f"pyDVL {res['seconds']:.2f} s on {n_p} rows -> {scaled:.1f} s scaled", flush=True)
-    else:
+    cmp = pydvl_comparison(args.pydvl_python, Z, y, Zv, yv, args.pydvl_val, t_ours)
+    if cmp is None:
         out["results"]["pydvl"] = f"not run: no interpreter at {args.pydvl_python}"
+    else:
+        out["versions"]["pydvl"] = cmp["version"]
+        out["versions"]["numpy (pydvl venv)"] = cmp["numpy"]
+        out["results"].update(
+            pydvl_validation_rows=cmp["validation_rows"],
+            pydvl_measured_s=round(cmp["measured_s"], 3),
+            pydvl_scaled_to_5000_s=round(cmp["scaled_s"], 3),
+            speedup_vs_pydvl=round(cmp["speedup"], 1),
+            max_abs_diff_vs_pydvl=cmp["max_abs_diff"],
+        )
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out["results"], indent=2))
 

@@ -157,8 +157,7 @@ def _chunk_values(
     n = len(X)
     if compiled:
         product = Xv @ X.T
-        val_terms = np.einsum("ij,ij->i", Xv, Xv) + 1.0
-        return _knn_kernel.chunk_values(product, sq_norms, val_terms, y, yv, weights, start_div, _index_bits(n))
+        return _knn_kernel.chunk_values(product, sq_norms, _val_terms(Xv), y, yv, weights, start_div, _index_bits(n))
     order = _sorted_neighbours(X, sq_norms, Xv)
     match = y[order] == yv[:, None]
     s = np.empty(order.shape, dtype=np.float64)
@@ -189,7 +188,7 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
     key = Xv @ X.T
     key *= -2.0
     key += sq_norms
-    key += (np.einsum("ij,ij->i", Xv, Xv) + 1.0)[:, None]
+    key += _val_terms(Xv)[:, None]
     np.maximum(key, 1.0, out=key)
     raw = key.view(np.uint64)
     raw &= ~mask
@@ -199,6 +198,12 @@ def _sorted_neighbours(X: np.ndarray, sq_norms: np.ndarray, Xv: np.ndarray) -> n
     raw.sort(axis=1)
     raw &= mask
     return raw.view(np.int64)
+
+
+def _val_terms(Xv: np.ndarray) -> np.ndarray:
+    """Each validation row's squared norm plus one: the row's constant in its keys (one
+    definition, so both backends build the same keys)."""
+    return np.einsum("ij,ij->i", Xv, Xv) + 1.0
 
 
 def _index_bits(n: int) -> int:

@@ -33,8 +33,8 @@ class GReaT(LMGenerator):
     max_batch_tokens : most padded tokens in one forward pass; larger batches are split and
         their gradients accumulated (bounds memory, same update).
     gradient_checkpointing : keep only each layer's input during the forward pass and recompute
-        the rest in the backward pass (about a third more compute; the activations of a
-        forward pass otherwise take several GB). Same update.
+        the rest in the backward pass (each layer's forward runs twice; without it the
+        activations of a forward pass take several GB). Same update.
     permute : a random column order per row and epoch (GReaT); False keeps the table order.
     temperature : sampling temperature.
     sample_batch_size : rows drawn together.
