@@ -40,10 +40,13 @@ def test_one_class_target(raw_table) -> None:
         infer_schema(raw_table, "default")
 
 
-def test_more_than_two_classes(raw_table) -> None:
+def test_more_than_two_classes_keep_every_label_and_refuse_a_positive_label(raw_table) -> None:
     raw_table.loc[:5, "default"] = "maybe"
-    with pytest.raises(SchemaError, match="has 3 classes .* handles binary targets"):
-        infer_schema(raw_table, "default")
+    labels = sorted(raw_table["default"].unique())
+    schema = infer_schema(raw_table, "default")
+    assert schema.classes == tuple(labels) and schema.positive_label is None and not schema.is_binary
+    with pytest.raises(SchemaError, match="has 3 classes .* a positive label is for two classes"):
+        infer_schema(raw_table, "default", positive_label="maybe")
 
 
 def test_nan_in_target_names_rows(raw_table) -> None:

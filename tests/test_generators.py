@@ -35,6 +35,14 @@ def test_registered_generator_keeps_the_contract_with_a_numeric_label(name: str)
     check_generator(lambda: cls(random_state=0, **cls._unit_test_params()), table, target)
 
 
+@pytest.mark.parametrize("name", _SELF_CONTAINED)
+def test_registered_generator_keeps_the_contract_with_five_classes(name: str) -> None:
+    cls = get_class("generators", name)
+    table, target = contract_table(n=200, random_state=2, n_classes=5)
+    assert table[target].nunique() == 5
+    check_generator(lambda: cls(random_state=0, **cls._unit_test_params()), table, target)
+
+
 def test_contract_checker_catches_a_broken_generator() -> None:
     class Broken(RandomOversampling):
         def _sample(self, n, conditions, rng):

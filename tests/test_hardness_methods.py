@@ -25,20 +25,28 @@ from tabaugment.hardness import (
 from tabaugment.testing import check_hardness
 
 
-def _noisy_table(n: int = 400, flip: int = 20, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Two well separated classes, ``flip`` labels flipped: the flipped rows are the hard ones."""
+def _noisy_table(
+    n: int = 400, flip: int = 20, seed: int = 0, classes: int = 2
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Well separated classes (centres on a circle), ``flip`` labels moved to another class: the
+    flipped rows are the hard ones."""
     rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
+    y = rng.integers(0, classes, n)
+    if classes == 2:
+        a, b = y * 3.0, y * 3.0
+    else:
+        angle = 2 * np.pi * y / classes
+        a, b = 4.0 * np.cos(angle), 4.0 * np.sin(angle)
     X = pd.DataFrame(
         {
-            "a": y * 3.0 + rng.normal(size=n),
-            "b": y * 3.0 + rng.normal(size=n),
+            "a": a + rng.normal(size=n),
+            "b": b + rng.normal(size=n),
             "c": pd.Series(np.where(rng.random(n) < 0.5, "u", "v"), dtype=object),
         }
     )
     flipped = rng.choice(n, flip, replace=False)
     y = y.copy()
-    y[flipped] = 1 - y[flipped]
+    y[flipped] = (y[flipped] + rng.integers(1, classes, flip)) % classes
     return X, y, flipped
 
 
@@ -51,9 +59,18 @@ def test_registered_hardness_keeps_the_contract(name: str) -> None:
     check_hardness(lambda: cls(**cls._unit_test_params()), X, y)
 
 
+@pytest.mark.parametrize("name", available("hardness"))
+def test_registered_hardness_keeps_the_contract_with_four_text_classes(name: str) -> None:
+    X, y, _ = _noisy_table(240, classes=4, seed=3)
+    labels = np.array(["oak", "elm", "ash", "yew"], dtype=object)[y]
+    cls = get_class("hardness", name)
+    check_hardness(lambda: cls(**cls._unit_test_params()), X, labels)
+
+
+@pytest.mark.parametrize("classes", [2, 3, 5])
 @pytest.mark.parametrize("name", [n for n in available("hardness") if n != "random"])
-def test_methods_rank_flipped_labels_hardest(name: str) -> None:
-    X, y, flipped = _noisy_table()
+def test_methods_rank_flipped_labels_hardest(name: str, classes: int) -> None:
+    X, y, flipped = _noisy_table(classes=classes)
     cls = get_class("hardness", name)
     result = cls(**cls._unit_test_params()).fit(X, y).result_
     top = set(np.argsort(-result.scores, kind="stable")[: 2 * len(flipped)])

@@ -51,6 +51,17 @@ def test_great_keeps_the_contract(tiny_gpt2: str, lora: bool, numeric_label: boo
     )
 
 
+def test_lm_generators_keep_the_contract_with_four_classes(tiny_gpt2: str) -> None:
+    table, target = contract_table(n=160, random_state=2, n_classes=4)
+    check_generator(lambda: GReaT(model_path=tiny_gpt2, epochs=1, random_state=0, max_attempts=5), table, target)
+    check_generator(
+        lambda: HARMONIC(model_path=tiny_gpt2, n_neighbors=2, epochs=1, random_state=0, max_attempts=5),
+        table,
+        target,
+        n_samples=20,
+    )
+
+
 def test_great_keeps_the_contract_on_a_llama_model(tiny_llama: str) -> None:
     table, target = contract_table()
     check_generator(lambda: GReaT(model_path=tiny_llama, epochs=1, random_state=0, max_attempts=5), table, target)

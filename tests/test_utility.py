@@ -387,9 +387,9 @@ def test_auto_never_sees_the_test_rows(monkeypatch) -> None:
         seen.append(("auto", set(frame["row"])))
         return real_choose(frame, target, **kw)
 
-    def spy_score(cell, seed, X, y, X_test, y_test, weight=None):
+    def spy_score(cell, seed, X, y, X_test, y_test, *rest):
         seen.append(("test", set(X_test["row"])))
-        return real_score(cell, seed, X, y, X_test, y_test, weight)
+        return real_score(cell, seed, X, y, X_test, y_test, *rest)
 
     monkeypatch.setattr(_auto, "choose", spy_choose)
     monkeypatch.setattr(engine, "_fit_and_score", spy_score)

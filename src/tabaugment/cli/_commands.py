@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,12 @@ def _cmd_hardness(args: argparse.Namespace, progress: bool) -> int:
     out = out.reset_index().rename(columns={"index": "row_id"})
     write_table(out, args.out)
     hardest = out.nsmallest(max(1, len(out) // 5), "rank")
-    share = (hardest[schema.target] == schema.positive_label).mean()
+    share = schema.rare_flags(hardest[schema.target], y).mean()
+    kind = "positive" if schema.is_binary else "in rare classes"
     print(f"scored {len(out):,} rows with {args.method}; wrote {args.out}")
     print(
-        f"hardest 20%: {len(hardest):,} rows, {share:.1%} positive ({schema.positive_label!r}) "
-        f"vs {(out[schema.target] == schema.positive_label).mean():.1%} overall"
+        f"hardest 20%: {len(hardest):,} rows, {share:.1%} {kind} ({schema.rare_name(y)}) "
+        f"vs {schema.rare_flags(y).mean():.1%} overall"
     )
     return 0
 
@@ -259,7 +261,8 @@ def _print_evaluation(result: Any, name: str) -> None:
     )
     if len(aug):
         print(
-            f"selected {aug.selected_rows.mean():,.0f} rows per seed ({aug.selected_positive_share.mean():.0%} positive), "
+            f"selected {aug.selected_rows.mean():,.0f} rows per seed ({aug.selected_positive_share.mean():.0%} "
+            f"{'positive' if len(cfg.get('classes', ())) <= 2 else 'in rare classes'}), "
             f"{aug.synthetic_rows.mean():,.0f} synthetic rows per seed"
         )
     unseen = runs.drop_duplicates("seed").unseen_category_values
@@ -402,6 +405,12 @@ def _write_analysis(folder: Path, spec: Any, results: Any, metric: str) -> None:
                 f"{counts.get('tie', 0)} ties, {counts.get('loss', 0)} losses; see analysis_vs_reference.csv"
             )
     shown = table[table.metric == metric] if len(table) else table
+    if len(table) and not len(shown):
+        print(
+            f"note: no result has the metric {metric!r} (a two-class metric on a multi-class table?); "
+            f"the results have {', '.join(sorted(table.metric.unique()))}. Pass --metric with one of them.",
+            file=sys.stderr,
+        )
     if len(shown):
         cols = [c for c in SUMMARY_COLUMNS if c not in ("ci_low", "ci_high")]
         print(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))

@@ -1,4 +1,4 @@
-"""The schema of a table: target, positive label, column roles, missing-value markers.
+"""The schema of a table: target, its classes, column roles, missing-value markers.
 
 :func:`infer_schema` builds a :class:`Schema` from a raw table (every inference can be
 overridden) and reports *every* problem at once in one :class:`SchemaError`.
@@ -35,13 +35,14 @@ _ID_NAME = re.compile(r"(^|[_\W])(id|rownumber|row_number|index)$", re.IGNORECAS
 
 @dataclasses.dataclass(frozen=True)
 class Schema:
-    """Roles of the columns of a binary-classification table.
+    """Roles of the columns of a classification table (two classes or more).
 
     Parameters
     ----------
     target : name of the label column.
-    positive_label : the label of the positive (usually rare, "bad") class.
-    negative_label : the other label.
+    positive_label : two classes: the label of the positive (usually rare, "bad") class;
+        ``None`` for more classes.
+    negative_label : two classes: the other label; ``None`` for more classes.
     categorical, numerical : feature columns by kind, in table order.
     excluded : id columns (and any the user excludes); never features.
     missing_values : strings that mean "missing" in every text column.
@@ -49,6 +50,9 @@ class Schema:
     dates : numerical columns that hold dates or times, with the text format they are written
         in (``"%Y-%m-%d"``), or ``""`` for a datetime column; the pipeline sees them as days
         since 1970-01-01 and generated values are written back as dates.
+    classes : every label, in code order (class ``i`` is encoded as ``i``). Defaults to
+        ``(negative_label, positive_label)``; give it (with both labels ``None``) for more than
+        two classes.
     """
 
     target: str
@@ -60,6 +64,25 @@ class Schema:
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     column_missing_values: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
     dates: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    classes: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.classes:
+            object.__setattr__(self, "classes", (self.negative_label, self.positive_label))
+            return
+        object.__setattr__(self, "classes", tuple(self.classes))
+        if len(self.classes) < 2 or len(set(map(str, self.classes))) != len(self.classes):
+            raise SchemaError(f"A schema needs two or more distinct classes; got {list(self.classes)}.")
+        if len(self.classes) == 2 and self.classes != (self.negative_label, self.positive_label):
+            raise SchemaError(
+                f"With two classes, classes must be (negative_label, positive_label) = "
+                f"({self.negative_label!r}, {self.positive_label!r}); got {list(self.classes)}."
+            )
+        if len(self.classes) > 2 and (self.positive_label is not None or self.negative_label is not None):
+            raise SchemaError(
+                f"A target with {len(self.classes)} classes has no positive or negative label; "
+                "leave positive_label and negative_label as None."
+            )
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -67,15 +90,53 @@ class Schema:
         return self.categorical + self.numerical
 
     @property
-    def labels(self) -> tuple[Any, Any]:
-        """``(negative_label, positive_label)``: label of class 0 and of class 1."""
-        return (self.negative_label, self.positive_label)
+    def labels(self) -> tuple[Any, ...]:
+        """Every label in code order; for two classes ``(negative_label, positive_label)``."""
+        return self.classes
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes the target has."""
+        return len(self.classes)
+
+    @property
+    def is_binary(self) -> bool:
+        """Whether the target has exactly two classes (a positive and a negative one)."""
+        return len(self.classes) == 2
 
     # ------------------------------------------------------------------ target
     def encode_target(self, y: pd.Series | np.ndarray | Sequence[Any]) -> np.ndarray:
-        """0/1 array: 1 where ``y`` is the positive label."""
+        """Integer class codes: for two classes 1 where ``y`` is the positive label, else 0;
+        for more, the position of each label in :attr:`classes` (an unknown label raises)."""
         values = pd.Series(np.asarray(y, dtype=object))
-        return _label_equals(values, self.positive_label).to_numpy().astype(np.int64)
+        if self.is_binary:
+            return _label_equals(values, self.positive_label).to_numpy().astype(np.int64)
+        codes = np.full(len(values), -1, dtype=np.int64)
+        for i, label in enumerate(self.classes):
+            codes[_label_equals(values, label).to_numpy() & (codes < 0)] = i
+        if (codes < 0).any():
+            unknown = list(pd.unique(values[codes < 0]))[:5]
+            raise SchemaError(
+                f"Target {self.target!r} has labels {unknown} that are not among its classes {list(self.classes)}."
+            )
+        return codes
+
+    def rare_flags(self, y: pd.Series | np.ndarray | Sequence[Any], reference: Any = None) -> np.ndarray:
+        """0/1 array: 1 where ``y`` is a rare label: the positive class for two classes; for more,
+        any class but the most frequent one of ``reference`` (labels; default ``y``)."""
+        codes = self.encode_target(y)
+        if self.is_binary:
+            return codes
+        return (codes != self._majority(y if reference is None else reference)).astype(np.int64)
+
+    def rare_name(self, reference: Any) -> str:
+        """What :meth:`rare_flags` counts, in words: ``"'yes'"`` or ``"not 'grignolino'"``."""
+        if self.is_binary:
+            return repr(self.positive_label)
+        return f"not {self.classes[self._majority(reference)]!r}"
+
+    def _majority(self, labels: Any) -> int:
+        return int(np.bincount(self.encode_target(labels), minlength=self.n_classes).argmax())
 
     # ------------------------------------------------------------------ tables
     def prepare(self, table: pd.DataFrame, *, require_target: bool = True) -> pd.DataFrame:
@@ -113,15 +174,22 @@ class Schema:
             if y.isna().any():
                 problems.append(_nan_target_problem(self.target, y))
             else:
-                known = _label_equals(y, self.positive_label) | _label_equals(y, self.negative_label)
+                known = np.logical_or.reduce([_label_equals(y, lab).to_numpy() for lab in self.classes])
                 if not known.all():
                     unknown = pd.unique(y[~known])[:5]
-                    problems.append(
-                        f"Target {self.target!r} has labels {list(unknown)} that are neither the "
-                        f"positive label {self.positive_label!r} nor the negative label "
-                        f"{self.negative_label!r}. Map them to one of the two labels first."
-                    )
-                out[self.target] = _canonical_labels(y, self.labels)
+                    if self.is_binary:
+                        problems.append(
+                            f"Target {self.target!r} has labels {list(unknown)} that are neither the "
+                            f"positive label {self.positive_label!r} nor the negative label "
+                            f"{self.negative_label!r}. Map them to one of the two labels first."
+                        )
+                    else:
+                        problems.append(
+                            f"Target {self.target!r} has labels {list(unknown)} that are not among the "
+                            f"classes the schema was made with ({list(self.classes)}). Map them to one of "
+                            "those classes, or infer the schema again from a table that holds them."
+                        )
+                out[self.target] = _canonical_labels(y, self.classes)
         if problems:
             raise SchemaError(problems)
         frame = pd.DataFrame(out, index=table.index)
@@ -144,6 +212,7 @@ class Schema:
             "missing_values": list(self.missing_values),
             "column_missing_values": {k: [_json_scalar(v) for v in vs] for k, vs in self.column_missing_values.items()},
             "dates": dict(self.dates),
+            "classes": [_json_scalar(c) for c in self.classes],
         }
 
     @classmethod
@@ -159,6 +228,7 @@ class Schema:
             missing_values=tuple(data.get("missing_values", DEFAULT_MISSING_VALUES)),
             column_missing_values={k: tuple(v) for k, v in data.get("column_missing_values", {}).items()},
             dates=dict(data.get("dates", {})),
+            classes=tuple(data.get("classes", ())),
         )
 
 
@@ -194,7 +264,9 @@ def infer_schema(
     (also numbers stored as text) are numerical; text, booleans and pandas categories are
     categorical; dates and times (datetime columns, or text all in one date format) are
     numerical, as days since 1970-01-01; all-distinct text or ``*id`` integer columns are excluded.
-    The positive label defaults to 1 (or True) for 0/1 targets, else the rarer class.
+    The positive label of a two-class target defaults to 1 (or True) for 0/1 targets, else the
+    rarer class. A target with more classes keeps them all, in sorted order (numbers by value),
+    and has no positive label.
 
     Raises :class:`SchemaError` listing every problem found.
     """
@@ -249,6 +321,7 @@ def infer_schema(
     labels: list[Any] = []
     negative: Any = None
     positive: Any = None
+    classes: tuple[Any, ...] = ()
     if y.isna().all():
         problems.append(f"Target {target!r} has no values (all {len(y)} are missing).")
     else:
@@ -262,11 +335,13 @@ def infer_schema(
                 "a classifier needs two. Check the file or the target name."
             )
         elif len(labels) > 2:
-            shown = ", ".join(f"{lab!r} ({int(n)})" for lab, n in counts.head(6).items())
-            problems.append(
-                f"Target {target!r} has {len(labels)} classes ({shown}); tabaugment handles binary "
-                "targets. Map the labels to two classes first (e.g. one class against the rest)."
-            )
+            classes = _sorted_classes(counts, target, problems)
+            if positive_label is not None:
+                problems.append(
+                    f"positive_label {positive_label!r} is given, but target {target!r} has {len(labels)} classes "
+                    f"({', '.join(map(repr, classes[:6]))}); a positive label is for two classes. Drop "
+                    "positive_label, or map the target to one class against the rest first."
+                )
         else:
             positive, negative = _choose_positive(counts, positive_label, target, problems)
 
@@ -319,10 +394,27 @@ def infer_schema(
         missing_values=miss,
         column_missing_values=col_miss,
         dates=dates,
+        classes=classes,
     )
 
 
 # ---------------------------------------------------------------------- helpers
+def _sorted_classes(counts: pd.Series, target: str, problems: list[str]) -> tuple[Any, ...]:
+    """The labels of a multi-class target in a stable order: by value when all are numbers, else
+    as text. Labels that differ only in type ("1" and 1) are one class and are refused."""
+    labels = [_python_scalar(lab) for lab in counts.index]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in labels)
+    ordered = sorted(labels, key=float if numeric else str)
+    text = [str(v).strip() for v in ordered]
+    if len(set(text)) != len(text):
+        dup = next(t for t in text if text.count(t) > 1)
+        problems.append(
+            f"Target {target!r} writes the class {dup!r} in more than one way (as text and as a number); "
+            "make the column one type."
+        )
+    return tuple(ordered)
+
+
 def _choose_positive(counts: pd.Series, positive_label: Any, target: str, problems: list[str]) -> tuple[Any, Any]:
     labels = list(counts.index)
     if positive_label is not None:
@@ -503,11 +595,19 @@ def _numeric_equal(values: pd.Series, label: Any) -> pd.Series:
     return pd.to_numeric(values, errors="coerce") == target_value
 
 
-def _canonical_labels(y: pd.Series, labels: tuple[Any, Any]) -> pd.Series:
-    """Labels rewritten to exactly the schema's two label values (so "1" and 1 agree)."""
-    negative, positive = labels
-    is_pos = _label_equals(y, positive)
-    out = pd.Series(np.where(is_pos, positive, negative), index=y.index, name=y.name)
+def _canonical_labels(y: pd.Series, labels: tuple[Any, ...]) -> pd.Series:
+    """Labels rewritten to exactly the schema's label values (so "1" and 1 agree)."""
+    if len(labels) == 2:
+        negative, positive = labels
+        values = np.where(_label_equals(y, positive), positive, negative)
+    else:
+        values = np.empty(len(y), dtype=object)
+        done = np.zeros(len(y), dtype=bool)
+        for label in labels:
+            hit = _label_equals(y, label).to_numpy() & ~done
+            values[hit] = label
+            done |= hit
+    out = pd.Series(values, index=y.index, name=y.name)
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in labels):
         return out.astype("int64")
     if all(isinstance(v, str) for v in labels):

@@ -47,7 +47,7 @@ class Split:
     then partly measures memory, not generalisation)."""
 
     def xy(self, part: str) -> tuple[pd.DataFrame, np.ndarray]:
-        """Features and 0/1 target of ``part`` ("train", "validation" or "test")."""
+        """Features and class codes of ``part`` ("train", "validation" or "test"); 0/1 for two classes."""
         frame = getattr(self, part)
         return frame[list(self.schema.features)], self.schema.encode_target(frame[self.schema.target])
 
@@ -62,11 +62,16 @@ class Split:
             )
 
     def summary(self) -> dict[str, Any]:
-        """Row counts and positive rates of each part."""
+        """Row counts of each part and its positive rate (two classes) or class shares (more)."""
         out: dict[str, Any] = {}
         for part in ("train", "validation", "test"):
             y = self.schema.encode_target(getattr(self, part)[self.schema.target])
-            out[part] = {"rows": len(y), "positive_rate": float(y.mean()) if len(y) else float("nan")}
+            if self.schema.is_binary:
+                out[part] = {"rows": len(y), "positive_rate": float(y.mean()) if len(y) else float("nan")}
+            else:
+                counts = np.bincount(y, minlength=self.schema.n_classes) / max(len(y), 1)
+                shares = {str(c): float(v) for c, v in zip(self.schema.classes, counts, strict=True)}
+                out[part] = {"rows": len(y), "class_shares": shares}
         return out
 
 
@@ -189,7 +194,7 @@ def _stratified(tts: Any, index: pd.Index, y: np.ndarray, size: float, seed: int
     counts = np.bincount(y, minlength=2)
     if counts.min() < 2:
         raise DataError(
-            f"Cannot cut a stratified {what} part: the rarer class has {counts.min()} row(s); "
+            f"Cannot cut a stratified {what} part: the rarest class has {counts.min()} row(s); "
             "each part needs at least one row of each class. Use more data."
         )
     try:
@@ -218,8 +223,8 @@ def _subsample(train: pd.DataFrame, schema: Schema, train_size: int | float, see
     if k == n:
         return train
     y = schema.encode_target(train[schema.target])
-    if k < 4 or min(np.bincount(y, minlength=2)) < 2:
-        raise DataError(f"train_size={train_size} leaves too few rows ({k}) for both classes.")
+    if k < 2 * schema.n_classes or min(np.bincount(y, minlength=schema.n_classes)) < 2:
+        raise DataError(f"train_size={train_size} leaves too few rows ({k}) for every class.")
     keep, _ = train_test_split(train.index, train_size=k, random_state=seed % (2**32), stratify=y)
     return train.loc[keep]
 

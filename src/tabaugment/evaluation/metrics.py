@@ -1,12 +1,30 @@
-"""Classification metrics on real held-out rows."""
+"""Classification metrics on real held-out rows.
+
+Two classes: probabilities of the positive class (or a two-column matrix) and 0/1 labels.
+More classes: one probability column per class code ``0..k-1`` and integer codes; ROC-AUC is
+one-vs-rest (macro and prevalence-weighted), F1 is macro, and Gini and the ranking metrics of
+the binary task are not defined.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
-__all__ = ["HIGHER_IS_BETTER", "METRICS", "amex_metric", "score_metric", "score_predictions", "weighted_gini"]
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "METRICS",
+    "MULTICLASS_METRICS",
+    "amex_metric",
+    "headline_metrics",
+    "metrics_for",
+    "score_metric",
+    "score_predictions",
+    "weighted_gini",
+]
 
-#: Metric names in report order.
+#: Metric names for two classes, in report order.
 METRICS = (
     "roc_auc",
     "gini",
@@ -18,7 +36,25 @@ METRICS = (
     "balanced_accuracy",
     "accuracy",
 )
-HIGHER_IS_BETTER = {m: m != "log_loss" for m in METRICS}
+#: Metric names for more than two classes, in report order.
+MULTICLASS_METRICS = ("roc_auc", "roc_auc_weighted", "log_loss", "f1_macro", "balanced_accuracy", "accuracy")
+HIGHER_IS_BETTER = {m: m != "log_loss" for m in METRICS + MULTICLASS_METRICS}
+
+
+def metrics_for(n_classes: int) -> tuple[str, ...]:
+    """The metric names reported for a target with ``n_classes`` classes."""
+    return METRICS if n_classes <= 2 else MULTICLASS_METRICS
+
+
+def headline_metrics(present: Iterable[str]) -> tuple[str, ...]:
+    """The few metrics tables and plots show first, for results holding the metric names
+    ``present``: ROC-AUC, Gini, PR-AUC and F1 for two classes; macro ROC-AUC, log loss, macro F1
+    and balanced accuracy for more."""
+    names = set(present)
+    return ("roc_auc", "gini", "pr_auc", "f1") if "gini" in names else _MULTICLASS_HEADLINE
+
+
+_MULTICLASS_HEADLINE = ("roc_auc", "log_loss", "f1_macro", "balanced_accuracy")
 
 
 def weighted_gini(y_true: np.ndarray, proba: np.ndarray, *, negative_weight: float = 20.0) -> float:
@@ -92,13 +128,22 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, pred: np.ndarray) -> float:
 
 
 def score_predictions(y_true: np.ndarray, proba: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
-    """All :data:`METRICS` for 0/1 labels and positive-class probabilities.
+    """Every metric of the task for true labels and predicted probabilities.
 
-    Gini = 2 x ROC-AUC - 1; ``amex_gini`` is :func:`weighted_gini` (negatives weigh 20) and
-    ``amex_metric`` :func:`amex_metric`; PR-AUC is average precision; F1, balanced accuracy and
-    accuracy use ``threshold`` on the probability.
+    Two classes (``proba`` of the positive class, or a two-column matrix; labels 0/1): all
+    :data:`METRICS`. Gini = 2 x ROC-AUC - 1; ``amex_gini`` is :func:`weighted_gini` (negatives
+    weigh 20) and ``amex_metric`` :func:`amex_metric`; PR-AUC is average precision; F1,
+    balanced accuracy and accuracy use ``threshold`` on the probability.
+
+    More classes (``proba`` with one column per class code, labels ``0..k-1``): all
+    :data:`MULTICLASS_METRICS`, predicting the most probable class. ROC-AUC is the mean of the
+    one-vs-rest AUCs of the classes present in ``y_true`` (``roc_auc_weighted`` weighs them by
+    their count); log loss renormalises each row.
     """
-    y, p, pred = _prepared(y_true, proba, threshold)
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim == 2 and p.shape[1] > 2:
+        return {m: _multiclass(m, np.asarray(y_true).astype(int), p) for m in MULTICLASS_METRICS}
+    y, p, pred = _prepared(y_true, _positive_column(p), threshold)
     out = {m: _one(m, y, p, pred) for m in METRICS if m != "gini"}
     out["gini"] = 2 * out["roc_auc"] - 1
     return {m: out[m] for m in METRICS}
@@ -106,4 +151,42 @@ def score_predictions(y_true: np.ndarray, proba: np.ndarray, *, threshold: float
 
 def score_metric(metric: str, y_true: np.ndarray, proba: np.ndarray, *, threshold: float = 0.5) -> float:
     """One metric of :func:`score_predictions` (for loops that need only one)."""
-    return _one(metric, *_prepared(y_true, proba, threshold))
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim == 2 and p.shape[1] > 2:
+        if metric not in MULTICLASS_METRICS:
+            raise ValueError(
+                f"Metric {metric!r} is defined for two classes only; with more, choose from "
+                f"{', '.join(MULTICLASS_METRICS)}."
+            )
+        return _multiclass(metric, np.asarray(y_true).astype(int), p)
+    return _one(metric, *_prepared(y_true, _positive_column(p), threshold))
+
+
+def _positive_column(p: np.ndarray) -> np.ndarray:
+    return p[:, 1] if p.ndim == 2 else p
+
+
+def _multiclass(metric: str, y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn import metrics
+
+    k = p.shape[1]
+    if metric in ("roc_auc", "roc_auc_weighted"):
+        present = [c for c in range(k) if 0 < np.sum(y == c) < len(y)]
+        if not present:
+            return float("nan")
+        aucs = np.array([metrics.roc_auc_score(y == c, p[:, c]) for c in present])
+        if metric == "roc_auc":
+            return float(aucs.mean())
+        counts = np.array([np.sum(y == c) for c in present], dtype=np.float64)
+        return float(np.sum(aucs * counts) / counts.sum())
+    if metric == "log_loss":
+        q = np.clip(p, 1e-15, None)
+        return float(metrics.log_loss(y, q / q.sum(axis=1, keepdims=True), labels=list(range(k))))
+    pred = p.argmax(axis=1)
+    if metric == "f1_macro":
+        return float(metrics.f1_score(y, pred, average="macro", zero_division=0))
+    if metric == "balanced_accuracy":
+        return float(metrics.balanced_accuracy_score(y, pred))
+    if metric == "accuracy":
+        return float(metrics.accuracy_score(y, pred))
+    raise ValueError(f"Unknown metric {metric!r}; choose from {', '.join(MULTICLASS_METRICS)}.")

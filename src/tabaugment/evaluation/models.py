@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, clone
 from tabaugment._optional import import_optional
 from tabaugment.exceptions import ParameterError
 
-__all__ = ["MODELS", "accepts_sample_weight", "fit_model", "make_model", "model_frame"]
+__all__ = ["MODELS", "accepts_sample_weight", "class_proba", "fit_model", "make_model", "model_frame"]
 
 #: Built-in model names.
 MODELS = (
@@ -144,6 +144,24 @@ def fit_model(model: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     if hasattr(model, "steps"):
         return model.fit(X, y, **{f"{model.steps[-1][0]}__sample_weight": sample_weight})
     return model.fit(X, y, sample_weight=sample_weight)
+
+
+def class_proba(model: Any, X: Any, n_classes: int) -> Any:
+    """Predicted probabilities with one column per class code ``0..n_classes-1``.
+
+    A class the model never saw in training (possible for a rare class in a small resample) gets
+    probability 0 instead of shifting the other columns.
+    """
+    import numpy as np
+
+    raw = np.asarray(model.predict_proba(X), dtype=np.float64)
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    seen = [int(c) for c in final.classes_]
+    if seen == list(range(n_classes)):
+        return raw
+    out = np.zeros((raw.shape[0], n_classes))
+    out[:, seen] = raw
+    return out
 
 
 def model_frame(X: Any, categories: dict[Any, list[Any]] | None = None) -> tuple[Any, dict[Any, list[Any]]]:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from tabaugment.data.schema import Schema
-from tabaugment.evaluation.metrics import METRICS, score_predictions
-from tabaugment.evaluation.models import fit_model, make_model
+from tabaugment.evaluation.metrics import metrics_for, score_predictions
+from tabaugment.evaluation.models import class_proba, fit_model, make_model
 from tabaugment.evaluation.stats import paired_comparison
 from tabaugment.exceptions import DataError
 
@@ -40,8 +40,8 @@ def train_synthetic_test_real(
     y_syn = schema.encode_target(synthetic[schema.target])
     if len(np.unique(y_syn)) < 2:
         raise DataError(
-            "TSTR needs synthetic rows of both classes; these have only "
-            f"{'positive' if y_syn[0] == 1 else 'negative'} rows (targeted selections often do)."
+            f"TSTR needs synthetic rows of at least two classes; these are all of class "
+            f"{schema.classes[int(y_syn[0])]!r} (targeted selections often are)."
         )
     y_test = schema.encode_target(test[schema.target])
     seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
@@ -53,9 +53,9 @@ def train_synthetic_test_real(
         for frame, bucket, weight in ((real_train, real_scores, None), (synthetic, syn_scores, synthetic_weight)):
             clf = make_model(model, random_state=seed)
             fit_model(clf, frame[features], schema.encode_target(frame[schema.target]), sample_weight=weight)
-            bucket.append(score_predictions(y_test, clf.predict_proba(test[features])[:, 1]))
+            bucket.append(score_predictions(y_test, class_proba(clf, test[features], schema.n_classes)))
     rows = []
-    for metric in METRICS:
+    for metric in metrics_for(schema.n_classes):
         stats = paired_comparison(np.array([s[metric] for s in real_scores]), np.array([s[metric] for s in syn_scores]))
         rows.append(
             {

@@ -263,7 +263,7 @@ def run_job(
         weight = None
         if aug is not None:
             result = aug.plan_budget(group[0].budget).augment(split.train)
-            selected_y = schema.encode_target(split.train.loc[result.selected, target])
+            selected_y = schema.rare_flags(split.train.loc[result.selected, target], split.train[target])
             train, weight = result.table, result.sample_weight
             timings["sample_s"] = result.timings.get("sample_s", 0.0)
             extra = {
@@ -284,7 +284,7 @@ def run_job(
         for cell in group:
             t0 = time.perf_counter()
             scores = _fit_and_score(
-                cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test, weight
+                cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test, weight, schema.n_classes
             )
             model_s = time.perf_counter() - t0
             work += model_s
@@ -330,11 +330,11 @@ def _evidence_json(evidence: Any) -> str:
 
 
 def _fit_and_score(
-    cell: Cell, seed: int, X: Any, y: Any, X_test: Any, y_test: Any, weight: Any = None
+    cell: Cell, seed: int, X: Any, y: Any, X_test: Any, y_test: Any, weight: Any = None, n_classes: int = 2
 ) -> dict[str, float]:
     from tabaugment.evaluation.metrics import score_predictions
-    from tabaugment.evaluation.models import fit_model
+    from tabaugment.evaluation.models import class_proba, fit_model
 
     clf = cell.model.build(random_state=seed)
     fit_model(clf, X, y, weight)
-    return score_predictions(y_test, clf.predict_proba(X_test)[:, 1])
+    return score_predictions(y_test, class_proba(clf, X_test, n_classes))

@@ -31,7 +31,7 @@ from tabaugment._json import records
 from tabaugment._version import __version__
 from tabaugment.data.datasets import Dataset
 from tabaugment.data.schema import Schema, infer_schema
-from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS
+from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS, MULTICLASS_METRICS, headline_metrics
 from tabaugment.evaluation.stats import paired_comparison
 from tabaugment.exceptions import ParameterError
 from tabaugment.experiment.engine import SplitConfig, dataset_fingerprint
@@ -118,8 +118,11 @@ class EvaluationResult:
             + f"<p>{html.escape(note)}</p>"
         )
 
-    def table(self, metrics: Sequence[str] = ("roc_auc", "gini", "pr_auc", "f1")) -> str:
-        """A fixed-width text table of the comparison for the terminal."""
+    def table(self, metrics: Sequence[str] | None = None) -> str:
+        """A fixed-width text table of the comparison for the terminal (by default the task's
+        :func:`~tabaugment.evaluation.metrics.headline_metrics`)."""
+        if metrics is None:
+            metrics = headline_metrics(self.comparison["metric"])
         rows = self.comparison[self.comparison["metric"].isin(metrics)]
         lines = [
             f"{'strategy':<24} {'metric':<18} {'baseline':>9} {'augmented':>9} {'diff':>9} "
@@ -279,6 +282,7 @@ def evaluate_augmentation(
         "dataset": desc,
         "target": schema_used.target,
         "positive_label": schema_used.positive_label,
+        "classes": list(schema_used.classes),
         "model": spec_model.label,
         "model_params": dict(spec_model.params),
         "seeds": seed_list,
@@ -326,7 +330,7 @@ def _compare(frame: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     wide = frame.pivot_table(index=["metric", "seed"], columns="strategy", values="value")
     for strategy in strategies:
         ratio = overlap_ratio(frame[frame.strategy == strategy])
-        for metric in METRICS:
+        for metric in [m for m in dict.fromkeys(METRICS + MULTICLASS_METRICS) if m in wide.index.get_level_values(0)]:
             part = wide.loc[metric]
             stats = paired_comparison(part[BASELINE].to_numpy(), part[strategy].to_numpy(), ratio=ratio)
             better = stats["wins"] if HIGHER_IS_BETTER[metric] else stats["losses"]

@@ -145,7 +145,7 @@ def build_report(
             "real": lm_effectiveness(real_rows, test_rows, schema.target, model_path=lle_model),
         }
 
-    y01 = schema.encode_target(split.train[schema.target])
+    y01 = schema.rare_flags(split.train[schema.target])
     selected_mask = split.train.index.isin(result.selected)
     scored = result.hardness.method != "not scored"
     features = list(schema.features)
@@ -166,7 +166,8 @@ def build_report(
         "dataset": {
             "name": dataset_name,
             "target": schema.target,
-            "positive_label": str(schema.positive_label),
+            "positive_label": schema.rare_name(split.train[schema.target]),
+            "classes": [str(c) for c in schema.classes],
             "positive_rate": float(y01.mean()),
             "train_rows": len(split.train),
             "validation_rows": len(split.validation),
@@ -207,7 +208,14 @@ def build_report(
     }
     figs: dict[str, Any] = {"utility": plots.utility_plot(utility.scores)}
     if scored:
-        figs["hardness"] = plots.hardness_histogram(result.hardness.scores, selected_mask, y01, result.hardness.method)
+        names = (
+            ("negative class", "positive class")
+            if schema.is_binary
+            else (f"largest class ({schema.rare_name(split.train[schema.target])[4:]})", "other classes")
+        )
+        figs["hardness"] = plots.hardness_histogram(
+            result.hardness.scores, selected_mask, y01, result.hardness.method, names
+        )
     if fidelity is not None and privacy is not None:
         figs["marginals"] = {
             col: plots.marginal_plot(fitted_rows[col], synthetic[col], numerical=col in schema.numerical)

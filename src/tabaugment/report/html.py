@@ -141,7 +141,8 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
         )
     )
     parts.append(_card("features (categorical / numerical)", f"{ds['categorical']} / {ds['numerical']}"))
-    parts.append(_card(f"positive rate ({ds['positive_label']})", f"{ds['positive_rate']:.1%}"))
+    rare = "positive" if len(ds.get("classes", ())) <= 2 else "rare-class"
+    parts.append(_card(f"{rare} rate ({ds['positive_label']})", f"{ds['positive_rate']:.1%}"))
     parts.append(_card("target", ds["target"]))
     parts.append("</div>")
     # ---- utility
@@ -189,7 +190,7 @@ def render_html(data: dict[str, Any], plots: dict[str, Any]) -> str:
     else:
         parts.append(
             f"<p>{hard['selected_rows']:,} of {hard['training_rows']:,} training rows selected "
-            f"({hard['selected_positive_share']:.0%} positive against {ds['positive_rate']:.0%} overall); "
+            f"({hard['selected_positive_share']:.0%} {rare} against {ds['positive_rate']:.0%} overall); "
             f"{hard['synthetic_rows']:,} synthetic rows generated.</p>"
         )
     if "hardness" in plots:

@@ -87,12 +87,19 @@ def hardness_comparison_plot(comparison: HardnessComparison) -> str:
     return _encode(fig)
 
 
-def hardness_histogram(scores: np.ndarray, selected: np.ndarray, positive: np.ndarray, method: str) -> str:
-    """Hardness of every training row; selected rows highlighted, by class."""
+def hardness_histogram(
+    scores: np.ndarray,
+    selected: np.ndarray,
+    positive: np.ndarray,
+    method: str,
+    names: tuple[str, str] = ("negative class", "positive class"),
+) -> str:
+    """Hardness of every training row; selected rows highlighted, for rows with ``positive`` 0 and 1
+    (titled by ``names``)."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=False)
     bins = np.histogram_bin_edges(scores, bins=40)
-    for ax, mask, title in ((axes[0], positive == 0, "negative class"), (axes[1], positive == 1, "positive class")):
+    for ax, mask, title in ((axes[0], positive == 0, names[0]), (axes[1], positive == 1, names[1])):
         ax.hist(scores[mask & ~selected], bins=bins, color=REAL, alpha=0.8, label="not selected")
         ax.hist(scores[mask & selected], bins=bins, color=SELECTED, alpha=0.9, label="selected")
         ax.set_title(f"{title} ({int(mask.sum())} rows, {int((mask & selected).sum())} selected)", fontsize=11)
@@ -149,8 +156,12 @@ def correlation_heatmap(pairs: pd.DataFrame, columns: list[str]) -> str:
     return _encode(fig)
 
 
-def utility_plot(scores: pd.DataFrame, metrics: tuple[str, ...] = ("roc_auc", "gini", "pr_auc", "f1")) -> str:
-    """Per-seed paired differences (augmented - baseline) on real test rows, with the mean."""
+def utility_plot(scores: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> str:
+    """Per-seed paired differences (augmented - baseline) on real test rows, with the mean (by
+    default for the task's headline metrics)."""
+    from tabaugment.evaluation.metrics import headline_metrics
+
+    metrics = headline_metrics(scores["metric"]) if metrics is None else metrics
     plt = _plt()
     strategies = [s for s in scores.strategy.unique() if s != "baseline"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(max(2.8, 1.3 * len(strategies) + 1.6) * len(metrics), 3.4))

@@ -68,18 +68,19 @@ class TopFractionPerClass(BaseSelector):
 
 
 class MinorityClass(BaseSelector):
-    """Every row of the rarest class (classic oversampling; ignores the scores)."""
+    """Every row of the minority classes: all but the largest class (classic oversampling; ignores
+    the scores). For two classes, the rarer one."""
 
     name = "minority"
     uses_scores = False
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
-        counts = class_counts(y)
-        return np.flatnonzero(y == counts.index[-1])
+        return np.flatnonzero(y != class_counts(y).index[0])
 
 
 class HardestMinority(BaseSelector):
-    """The hardest ``fraction`` of the rarest class."""
+    """The hardest ``fraction`` of each minority class (all but the largest class; for two
+    classes, the rarer one)."""
 
     name = "hardest_minority"
     _parameter_constraints: ClassVar[Constraints] = {"fraction": FRACTION}
@@ -88,9 +89,11 @@ class HardestMinority(BaseSelector):
         self.fraction = fraction
 
     def _select(self, scores: np.ndarray, y: np.ndarray) -> np.ndarray:
-        counts = class_counts(y)
-        pos = np.flatnonzero(y == counts.index[-1])
-        return hardest(scores, pos, _count(self.fraction, len(pos)))
+        parts = []
+        for label in class_counts(y).index[1:]:
+            pos = np.flatnonzero(y == label)
+            parts.append(hardest(scores, pos, _count(self.fraction, len(pos))))
+        return np.concatenate(parts)
 
 
 class Threshold(BaseSelector):

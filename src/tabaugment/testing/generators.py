@@ -23,11 +23,27 @@ from tabaugment.testing.common import check_parameters
 __all__ = ["check_generator", "contract_table"]
 
 
-def contract_table(n: int = 120, random_state: int = 0) -> tuple[pd.DataFrame, str]:
+#: Class names of :func:`contract_table`'s target, most frequent first after the first two.
+_CLASSES = ("bad", "good", "fair", "poor", "prime", "risky", "stable", "new")
+
+
+def contract_table(n: int = 120, random_state: int = 0, n_classes: int = 2) -> tuple[pd.DataFrame, str]:
     """A small mixed table (ints, floats with NaN, categories, object text, text in pandas' default
-    string dtype with missing values, bool, dates with missing values) and its target."""
+    string dtype with missing values, bool, dates with missing values) and its target.
+
+    Two classes: "bad" (35%) and "good". More (up to 8): class ``i`` has weight ``1 / (i + 1)``,
+    so the last classes are rare.
+    """
+    if not 2 <= n_classes <= len(_CLASSES):
+        raise ValueError(f"n_classes must be between 2 and {len(_CLASSES)}; got {n_classes}.")
     rng = np.random.default_rng(random_state)
-    y = np.where(rng.random(n) < 0.35, "bad", "good")
+    u = rng.random(n)
+    if n_classes == 2:
+        y = np.where(u < 0.35, "bad", "good")
+    else:
+        weights = 1.0 / np.arange(1, n_classes + 1)
+        edges = np.cumsum(weights / weights.sum())[:-1]
+        y = np.asarray(_CLASSES[:n_classes], dtype=object)[np.searchsorted(edges, u, side="right")]
     age = rng.integers(18, 80, n)
     income = np.round(rng.lognormal(10, 0.5, n), 2)
     income[rng.random(n) < 0.1] = np.nan
