@@ -35,7 +35,7 @@ from tabaugment import _defaults
 from tabaugment._progress import progress_bar
 from tabaugment._random import spawn_seeds
 from tabaugment.augment._teacher import Teacher
-from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS
+from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS, MULTICLASS_METRICS
 from tabaugment.evaluation.models import fit_model, make_model, model_frame
 from tabaugment.evaluation.stats import corrected_ttest
 from tabaugment.exceptions import DataError, ParameterError, TabAugmentError
@@ -44,7 +44,6 @@ __all__ = ["NONE_NAME", "AutoChoice", "augmenter_from_dict", "choose"]
 
 #: The name of the "no augmentation" option in a choice.
 NONE_NAME = "none"
-_MULTICLASS_METRICS = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy")
 
 
 @dataclasses.dataclass
@@ -149,22 +148,11 @@ def _check_candidates(candidates: Sequence[Mapping[str, Any]]) -> list[dict[str,
 
 
 def _score(metric: str, y: np.ndarray, proba: np.ndarray, classes: list[Any], positive: Any) -> float:
-    from sklearn import metrics
-
     from tabaugment.evaluation.metrics import score_metric
 
     if len(classes) == 2:
-        p_pos = proba[:, classes.index(positive)]
-        return score_metric(metric, (y == positive).astype(int), p_pos)
-    codes = np.array([classes.index(v) for v in y])
-    if metric == "roc_auc":
-        return float(metrics.roc_auc_score(codes, proba, multi_class="ovr", labels=list(range(len(classes)))))
-    if metric == "log_loss":
-        return float(metrics.log_loss(codes, proba, labels=list(range(len(classes)))))
-    pred = proba.argmax(axis=1)
-    if metric == "accuracy":
-        return float(metrics.accuracy_score(codes, pred))
-    return float(metrics.balanced_accuracy_score(codes, pred))
+        return score_metric(metric, (y == positive).astype(int), proba[:, classes.index(positive)])
+    return score_metric(metric, np.array([classes.index(v) for v in y]), proba)
 
 
 def _proba(clf: Any, X: pd.DataFrame, classes: list[Any]) -> np.ndarray:
@@ -198,9 +186,9 @@ def choose(
     labels = pd.Series(y, dtype=object)
     counts = labels.value_counts()
     classes = list(counts.index)
-    if len(classes) > 2 and metric not in _MULTICLASS_METRICS:
-        raise ParameterError(f"auto's metric {metric!r} is for two classes; use one of {_MULTICLASS_METRICS}.")
-    if metric not in METRICS:
+    if len(classes) > 2 and metric not in MULTICLASS_METRICS:
+        raise ParameterError(f"auto's metric {metric!r} is for two classes; use one of {MULTICLASS_METRICS}.")
+    if metric not in HIGHER_IS_BETTER:
         raise ParameterError(f"Unknown metric {metric!r} for auto; choose from {', '.join(METRICS)}.")
     folds = int(min(n_splits, counts.min()))
     if folds < 2:

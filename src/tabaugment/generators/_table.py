@@ -129,12 +129,9 @@ class TableSpec:
         """A frame with the fitted columns, dtypes and category domains."""
         n = len(num) if self.numerical else len(codes)
         out: dict[str, Any] = {}
+        finished = self.finish_numbers(num)
         for j, col in enumerate(self.numerical):
-            values = np.asarray(num[:, j], dtype=np.float64)
-            lo, hi = self.bounds[col]
-            values = np.clip(values, lo, hi)
-            if self.integer[col]:
-                values = np.round(values)
+            values = finished[:, j]
             dtype = self.dtypes[col]
             if dtype.startswith("datetime64"):  # to the second at most
                 out[col] = days_to_dates(np.round(values * 86_400) / 86_400, dtype).to_numpy()
@@ -161,13 +158,62 @@ class TableSpec:
         frame = pd.DataFrame({c: out[c] for c in self.columns}, index=pd.RangeIndex(n))
         return frame
 
+    def finish_numbers(self, num: np.ndarray) -> np.ndarray:
+        """Numerical values as :meth:`decode` writes them: clipped to the fitted range, integer
+        columns rounded (so a condition on a range can be checked on what the user gets)."""
+        out = np.array(num, dtype=np.float64, copy=True).reshape(-1, len(self.numerical))
+        for j, col in enumerate(self.numerical):
+            lo, hi = self.bounds[col]
+            out[:, j] = np.clip(out[:, j], lo, hi)
+            if self.integer[col]:
+                out[:, j] = np.round(out[:, j])
+        return out
+
+    def range_of(self, column: str, value: Any) -> tuple[float, float]:
+        """A condition on a numerical column as ``(low, high)`` in the generator's units (days for
+        dates), inclusive; ``None`` leaves a side open. Clear errors for anything else."""
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise DataError(
+                f"A condition on the numerical column {column!r} is a range (low, high), e.g. "
+                f"{{{column!r}: (18, 30)}}; got {value!r}. For one value give it twice: (v, v)."
+            )
+        dated = self.dtypes[column].startswith("datetime64")
+        ends = []
+        for end, default in zip(value, (-np.inf, np.inf), strict=True):
+            if end is None:
+                ends.append(default)
+                continue
+            try:
+                x = float(to_days(pd.Series([pd.Timestamp(end)]))[0]) if dated else float(end)
+            except (TypeError, ValueError) as exc:
+                kind = "a date" if dated else "a number"
+                raise DataError(f"The range {value!r} for {column!r} needs {kind} or None at each end.") from exc
+            if np.isnan(x):
+                raise DataError(f"The range {value!r} for {column!r} has a missing end; use None for an open end.")
+            ends.append(x)
+        lo, hi = ends
+        if lo > hi:
+            raise DataError(f"The range {value!r} for {column!r} is empty: low > high.")
+        fit_lo, fit_hi = self.bounds[column]
+        if hi < fit_lo or lo > fit_hi:
+            raise DataError(
+                f"The range {value!r} for {column!r} lies outside the values the generator was fitted on "
+                f"([{_shown(fit_lo, dated)}, {_shown(fit_hi, dated)}]); it can never produce such rows."
+            )
+        return lo, hi
+
     def code_of(self, column: str, value: Any) -> int:
         """Category code of ``value`` in ``column``; a clear error if it is not in the domain."""
         if column not in self.categorical:
-            kind = "numerical" if column in self.numerical else "unknown"
+            if column in self.numerical:
+                raise DataError(f"{column!r} is numerical: condition on it with a range (low, high), not one category.")
+            import difflib
+
+            close = difflib.get_close_matches(str(column), self.columns, n=2)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             raise DataError(
-                f"Cannot condition on {kind} column {column!r}; conditions apply to categorical "
-                f"columns ({', '.join(self.categorical[:8])})."
+                f"Cannot condition on {column!r}: the generator was fitted on no such column.{hint} "
+                f"Columns: {', '.join(self.columns[:12])}{' ...' if len(self.columns) > 12 else ''}."
             )
         cats = self.categories[column]
         for i, c in enumerate(cats):
@@ -205,6 +251,10 @@ class TableSpec:
             bounds={k: (float(v[0]), float(v[1])) for k, v in data["bounds"].items()},
             target=data.get("target"),
         )
+
+
+def _shown(x: float, dated: bool) -> str:
+    return str(days_to_dates(np.array([x]), "datetime64[ns]").iloc[0]) if dated else f"{x:g}"
 
 
 def _text_column(values: np.ndarray, kind: str) -> pd.Series:

@@ -5,7 +5,11 @@ Contract (checked for every registered generator by :mod:`tabaugment.testing`):
 - ``fit(table, target=None) -> self``; ``table`` includes the label column named ``target``.
 - ``sample(n_samples, *, conditions=None, random_state=None)`` returns a DataFrame with
   exactly the fitted columns, dtypes and category domains. ``conditions={target: label}``
-  returns only rows of that label, by construction (no rejection loop).
+  returns only rows of that label, by construction (no rejection loop). Conditions on other
+  categorical columns are honoured by construction where the generator declares
+  ``conditionable = "categorical"``; those it cannot honour natively, and ranges of numerical
+  columns (``{"age": (18, 30)}``), are met exactly by drawing more rows and keeping those that
+  satisfy them, within a fixed budget of draws, or fail with a clear error.
 - The same ``random_state`` gives the same rows, also after ``save``/``load``.
 - ``save(path)`` writes a folder with ``config.json`` and ``arrays.safetensors``; never pickle.
 """
@@ -41,6 +45,10 @@ __all__ = ["FORMAT_VERSION", "BaseGenerator", "load_generator"]
 FORMAT_VERSION = 1
 #: The largest generator config file read (the weights live in the safetensors file).
 MAX_CONFIG_BYTES = 64 * 2**20
+#: Conditions met by keeping the rows that satisfy them draw at most this many rows per row asked
+#: for (and at least ``_MIN_DRAWS``) before giving up with an error.
+_DRAWS_PER_ROW = 50
+_MIN_DRAWS = 2_000
 _CONFIG = "config.json"
 _ARRAYS = "arrays.safetensors"
 
@@ -85,7 +93,15 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
         conditions: dict[str, Any] | None = None,
         random_state: RandomState = None,
     ) -> pd.DataFrame:
-        """``n_samples`` new rows; ``conditions`` fixes categorical columns (e.g. the label).
+        """``n_samples`` new rows, all satisfying ``conditions``.
+
+        ``conditions`` maps a categorical column (the label or any other) to one of its values,
+        and a numerical column to an inclusive range ``(low, high)`` (``None`` for an open end;
+        dates for a date column), e.g. ``{"label": "bad", "city": "Oslo", "age": (18, 30)}``.
+        The label, and other categories where the generator's ``conditionable`` is
+        ``"categorical"``, are honoured by construction; the rest by keeping the drawn rows that
+        satisfy them, drawing at most 50 rows per row asked for (at least 2,000) before a
+        :class:`~tabaugment.exceptions.DataError` says how many it found.
 
         Without ``random_state``, draws continue the generator's own stream (seeded by its
         ``random_state`` parameter at fit), so repeated calls give new rows.
@@ -94,37 +110,87 @@ class BaseGenerator(ParamsMixin, BaseEstimator):
         if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 0:
             raise ParameterError(f"n_samples must be an int >= 0. Got {n_samples!r} instead.")
         rng = self._rng_ if random_state is None else check_random_state(random_state)
-        cond_codes = self._check_conditions(conditions or {})
+        cond_codes, kept_codes, ranges = self._check_conditions(conditions or {})
         if n_samples == 0:
             return self.spec_.decode(
                 np.empty((0, len(self.spec_.numerical))), np.empty((0, len(self.spec_.categorical)), dtype=np.int64)
             )
-        num, codes = self._sample(int(n_samples), cond_codes, rng)
+        if kept_codes or ranges:
+            num, codes = self._sample_satisfying(int(n_samples), cond_codes, kept_codes, ranges, rng, conditions)
+        else:
+            num, codes = self._sample(int(n_samples), cond_codes, rng)
         for j, code in cond_codes.items():  # exact by construction; assert it stays so
             if not np.all(codes[:, j] == code):
                 raise AssertionError(f"{type(self).__name__} broke the condition on column {j}.")
         return self.spec_.decode(num, codes)
 
-    def _check_conditions(self, conditions: dict[str, Any]) -> dict[int, int]:
+    def _sample_satisfying(
+        self,
+        n: int,
+        native: dict[int, int],
+        codes_wanted: dict[int, int],
+        ranges: dict[int, tuple[float, float]],
+        rng: np.random.Generator,
+        conditions: Any,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw batches (with the native conditions) and keep the rows meeting the others."""
+        limit = max(_MIN_DRAWS, _DRAWS_PER_ROW * n)
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        have = drawn = 0
+        batch = n
+        while have < n and drawn < limit:
+            num, codes = self._sample(batch, native, rng)
+            drawn += batch
+            ok = np.ones(len(codes), dtype=bool)
+            for j, code in codes_wanted.items():
+                ok &= codes[:, j] == code
+            if ranges:
+                finished = self.spec_.finish_numbers(num)
+                for k, (lo, hi) in ranges.items():
+                    ok &= (finished[:, k] >= lo) & (finished[:, k] <= hi)  # NaN (missing) fails both
+            kept.append((num[ok], codes[ok]))
+            have += int(ok.sum())
+            rate = max(have / drawn, 1.0 / limit)
+            # what the acceptance so far predicts, but at most 4x the rows drawn so far (a first
+            # batch that happened to keep nothing must not spend the whole budget at once)
+            batch = int(min(limit - drawn, 4 * drawn, max(64, np.ceil(1.2 * (n - have) / rate))))
+        if have < n:
+            raise DataError(
+                f"{type(self).__name__} made {have:,} of the {n:,} rows asked for with conditions {conditions!r} "
+                f"in {drawn:,} draws ({have / drawn:.2%} of its rows satisfy them). Ask for fewer rows, widen the "
+                "ranges, or fit the generator on rows that satisfy the conditions."
+            )
+        num = np.concatenate([k[0] for k in kept])[:n]
+        codes = np.concatenate([k[1] for k in kept])[:n]
+        return num, codes
+
+    def _check_conditions(
+        self, conditions: dict[str, Any]
+    ) -> tuple[dict[int, int], dict[int, int], dict[int, tuple[float, float]]]:
+        """``(native, kept, ranges)``: category codes the generator honours by construction, codes
+        met by keeping satisfying rows, and numerical ranges, by column position."""
         if not isinstance(conditions, dict):
             raise ParameterError(f"conditions must be a dict {{column: value}}. Got {type(conditions).__name__}.")
         spec = self.spec_
-        out: dict[int, int] = {}
+        native: dict[int, int] = {}
+        kept: dict[int, int] = {}
+        ranges: dict[int, tuple[float, float]] = {}
         for col, value in conditions.items():
+            if col in spec.numerical:
+                ranges[spec.numerical.index(col)] = spec.range_of(col, value)
+                continue
             code = spec.code_of(col, value)
-            if self.conditionable == "target" and col != spec.target:
-                raise DataError(
-                    f"{type(self).__name__} can only condition on the target column "
-                    f"{spec.target!r}; got a condition on {col!r}."
-                )
             j = spec.categorical.index(col)
+            if self.conditionable == "target" and col != spec.target:
+                kept[j] = code
+                continue
             if not self._has_rows(j, code):
                 raise DataError(
                     f"{type(self).__name__} was fitted on no rows with {col}={value!r}, so it cannot "
                     "sample them. Fit it on rows that include that value."
                 )
-            out[j] = code
-        return out
+            native[j] = code
+        return native, kept, ranges
 
     def _has_rows(self, column: int, code: int) -> bool:
         return True

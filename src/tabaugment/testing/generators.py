@@ -117,6 +117,23 @@ def check_generator(make: Callable[[], BaseGenerator], table: pd.DataFrame, targ
         if len(part) != n_samples or not (part[target] == label).all():
             fail(f"conditions={{{target!r}: {label!r}}} returned other labels or a wrong count")
 
+    # conditions beyond the label: another category and a numerical range, met exactly
+    others = [c for c in table.columns if c != target and isinstance(table[c].dtype, pd.CategoricalDtype)]
+    numbers = [c for c in table.select_dtypes("number").columns if c != target]
+    if others and numbers:
+        cat, num = others[0], numbers[0]
+        value = table[cat].value_counts().index[0]
+        lo, hi = table[num].min(), table[num].median()
+        label = table[target].value_counts().index[0]
+        wanted = {target: label, cat: value, num: (lo, hi)}
+        few = min(n_samples, 8)
+        part = gen.sample(few, conditions=wanted, random_state=5)
+        ok = (part[target] == label) & (part[cat] == value) & part[num].between(lo, hi)
+        if len(part) != few or not ok.all():
+            fail(f"conditions={wanted!r} returned rows that break them or a wrong count")
+        if not part.equals(gen.sample(few, conditions=wanted, random_state=5)):
+            fail("the same random_state gave different rows under conditions")
+
     # empty request
     empty = gen.sample(0)
     if len(empty) != 0 or list(empty.dtypes) != list(table.dtypes):
