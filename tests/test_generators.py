@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tabaugment._registry import available, get_class
 from tabaugment.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
@@ -437,3 +439,79 @@ def test_tabular_gpt_perplexity_and_the_data_leakage_test() -> None:
     assert result["dlt"] == pytest.approx(result["ppl_train"] - result["ppl_synthetic"])
     with pytest.raises(ParameterError, match="needs a generator that scores rows"):
         data_leakage_test(RandomOversampling().fit(train, target), train, synthetic)
+
+
+# ---------------------------------------------------------------------- the SMOTE family
+def _two_blobs(n: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Class "p" in two groups: one far from class "n" (safe), one inside it (in danger)."""
+    rng = np.random.default_rng(seed)
+    safe = rng.normal([-6.0, 0.0], 0.5, (n // 3, 2))
+    danger = rng.normal([0.0, 0.0], 1.0, (n // 3, 2))
+    other = rng.normal([0.5, 0.0], 1.0, (2 * n, 2))
+    X = np.vstack([safe, danger, other])
+    y = np.array(["p"] * (2 * (n // 3)) + ["n"] * (2 * n), dtype=object)
+    return pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": y})
+
+
+def _on_a_segment(rows: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """Whether each row lies on a segment between two fitted rows (up to float error)."""
+    a, b = fitted[:, None, :], fitted[None, :, :]
+    d = b - a
+    out = []
+    for x in rows:
+        lam = np.clip(np.sum((x - a) * d, axis=2) / np.maximum(np.sum(d * d, axis=2), 1e-300), 0, 1)
+        gap = np.linalg.norm(a + lam[..., None] * d - x, axis=2)
+        out.append(gap.min() < 1e-8)
+    return np.array(out)
+
+
+def test_borderline_smote_interpolates_only_from_rows_in_danger() -> None:
+    from tabaugment.generators import BorderlineSMOTEGenerator
+
+    table = _two_blobs()
+    rows = BorderlineSMOTEGenerator(random_state=0).fit(table, "y").sample(200, conditions={"y": "p"}, random_state=1)
+    assert len(rows) == 200 and (rows.y == "p").all()
+    assert (rows.a > -3).all()  # never from the safe group at -6
+    fitted = table[table.y == "p"][["a", "b"]].to_numpy()
+    assert _on_a_segment(rows[["a", "b"]].to_numpy(), fitted).all()
+
+
+@pytest.mark.parametrize("name", ["borderline_smote", "svm_smote", "adasyn", "kmeans_smote"])
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 150), seed=st.integers(0, 1000))
+def test_smote_variants_give_exactly_the_rows_asked_for(name: str, n: int, seed: int) -> None:
+    cls = get_class("generators", name)
+    params = {"n_clusters": 4} if name == "kmeans_smote" else {}
+    gen = cls(random_state=seed, **params).fit(_two_blobs(seed=seed), "y")
+    # the majority class "n" has no row in danger, nor support vectors left once noise is filtered
+    for label in ("p",) if name in ("borderline_smote", "svm_smote") else ("p", "n"):
+        rows = gen.sample(n, conditions={"y": label}, random_state=seed)
+        assert len(rows) == n and (rows.y == label).all()
+        assert rows.equals(gen.sample(n, conditions={"y": label}, random_state=seed))
+
+
+@pytest.mark.parametrize("name", ["borderline_smote", "svm_smote", "adasyn", "kmeans_smote"])
+def test_smote_variants_explain_what_they_cannot_do(name: str) -> None:
+    cls = get_class("generators", name)
+    table, target = contract_table()
+    with pytest.raises(DataError, match=r"works on numerical columns only, and 'city' is categorical.*onehot"):
+        cls(random_state=0).fit(table, target)
+    one_class = _two_blobs()
+    with pytest.raises(DataError, match=r"fitted on rows of one class \('p'\) only.*fit_on='all'"):
+        cls(random_state=0).fit(one_class[one_class.y == "p"], "y")
+    lonely = pd.concat([_two_blobs(), pd.DataFrame({"a": [9.0], "b": [9.0], "y": ["solo"]})], ignore_index=True)
+    with pytest.raises(DataError, match=r"Class 'solo' has 1 fitted row\(s\)"):
+        cls(random_state=0).fit(lonely, "y").sample(5, conditions={"y": "solo"})
+
+
+def test_onehot_categories_come_from_the_rows_interpolated_between() -> None:
+    from tabaugment.generators import ADASYNGenerator
+
+    table = _two_blobs(seed=3)
+    table["kind"] = np.where(table.a < -3, "far", np.where(table.y == "p", "near", "other")).astype(object)
+    rows = (
+        ADASYNGenerator(categorical="onehot", random_state=0)
+        .fit(table, "y")
+        .sample(300, conditions={"y": "p"}, random_state=2)
+    )
+    assert set(rows.kind) <= {"near", "far"}  # never a category class "p" does not have

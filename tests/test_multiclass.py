@@ -25,7 +25,7 @@ from tabaugment.evaluation.metrics import (
     score_predictions,
 )
 from tabaugment.evaluation.models import class_proba
-from tabaugment.exceptions import SchemaError
+from tabaugment.exceptions import DataError, SchemaError
 from tabaugment.experiment import evaluate_augmentation
 from tabaugment.hardness import HardnessResult
 
@@ -185,19 +185,50 @@ def test_minority_selectors_take_every_class_but_the_largest() -> None:
     assert minority.select(first, binary).tolist() == [6, 7, 8]  # two classes: the rarer one
 
 
-@pytest.mark.parametrize(
-    "name", [n for n in available("generators") if not getattr(get_class("generators", n), "needs_local_model", False)]
-)
+_SELF_CONTAINED = [
+    n for n in available("generators") if not getattr(get_class("generators", n), "needs_local_model", False)
+]
+#: Variants that interpolate only where a class meets the others: wine's classes barely overlap.
+_NEED_OVERLAP = ("adasyn", "borderline_smote")
+
+
+@pytest.mark.parametrize("name", _SELF_CONTAINED)
 def test_every_generator_balances_three_classes(wine: pd.DataFrame, name: str) -> None:
     cls = get_class("generators", name)
+    # fitted on every row, as the variants that look at the other classes (Borderline-SMOTE, ...) need
     aug = Augmenter(
-        selector="minority", generator=cls(random_state=0, **cls._unit_test_params()), budget="balance", random_state=0
+        selector="minority",
+        generator=cls(random_state=0, **cls._unit_test_params()),
+        budget="balance",
+        fit_on="all",
+        random_state=0,
     )
+    if name in _NEED_OVERLAP:
+        with pytest.raises(DataError, match="(no row of class|Not any neigbours)"):
+            aug.fit_augment(wine, "target")
+        return
     result = aug.fit_augment(wine, "target")
     assert result.table["target"].value_counts().to_dict() == {"barolo": 71, "grignolino": 71, "barbera": 71}
     real = result.table[~result.is_synthetic]
     pd.testing.assert_frame_equal(real, wine)  # real rows come back exactly
     assert set(result.table.loc[result.is_synthetic, "target"]) == {"barolo", "barbera"}
+
+
+@pytest.mark.parametrize("name", _SELF_CONTAINED)
+def test_every_generator_balances_five_overlapping_classes(credit_bands: Path, name: str) -> None:
+    table = pd.read_csv(credit_bands)
+    cls = get_class("generators", name)
+    aug = Augmenter(
+        selector="minority",
+        generator=cls(random_state=0, **cls._unit_test_params()),
+        budget="balance",
+        fit_on="all",
+        random_state=0,
+    )
+    result = aug.fit_augment(table, "amount_band")
+    counts = result.table["amount_band"].value_counts()
+    assert counts.nunique() == 1 and len(counts) == 5
+    pd.testing.assert_frame_equal(result.table[~result.is_synthetic], table)
 
 
 def test_a_per_class_budget_on_five_classes(credit_bands: Path) -> None:

@@ -46,6 +46,10 @@ _BUILTIN: dict[str, dict[str, str]] = {
     "generators": {
         "random_oversampling": "tabaugment.generators._oversampling:RandomOversampling",
         "smote": "tabaugment.generators._smote:SMOTEGenerator",
+        "borderline_smote": "tabaugment.generators._smote_family:BorderlineSMOTEGenerator",
+        "svm_smote": "tabaugment.generators._smote_family:SVMSMOTEGenerator",
+        "adasyn": "tabaugment.generators._smote_family:ADASYNGenerator",
+        "kmeans_smote": "tabaugment.generators._smote_family:KMeansSMOTEGenerator",
         "gaussian_copula": "tabaugment.generators._copula:GaussianCopula",
         "arf": "tabaugment.generators._arf:AdversarialRandomForest",
         "tvae": "tabaugment.generators.neural._tvae:TVAE",

@@ -14,6 +14,12 @@ from tabaugment.generators._arf import AdversarialRandomForest
 from tabaugment.generators._copula import GaussianCopula
 from tabaugment.generators._oversampling import RandomOversampling
 from tabaugment.generators._smote import SMOTEGenerator
+from tabaugment.generators._smote_family import (
+    ADASYNGenerator,
+    BorderlineSMOTEGenerator,
+    KMeansSMOTEGenerator,
+    SVMSMOTEGenerator,
+)
 from tabaugment.generators._table import TableSpec
 from tabaugment.generators.base import BaseGenerator, load_generator
 
@@ -39,13 +45,17 @@ __all__ = [
     "CTGAN",
     "HARMONIC",
     "TVAE",
+    "ADASYNGenerator",
     "AdversarialRandomForest",
     "BaseGenerator",
+    "BorderlineSMOTEGenerator",
     "GReaT",
     "GaussianCopula",
+    "KMeansSMOTEGenerator",
     "LMClassifier",
     "RandomOversampling",
     "SMOTEGenerator",
+    "SVMSMOTEGenerator",
     "TableSpec",
     "TabularDiffusion",
     "load_generator",

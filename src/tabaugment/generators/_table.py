@@ -161,7 +161,9 @@ class TableSpec:
     def finish_numbers(self, num: np.ndarray) -> np.ndarray:
         """Numerical values as :meth:`decode` writes them: clipped to the fitted range, integer
         columns rounded (so a condition on a range can be checked on what the user gets)."""
-        out = np.array(num, dtype=np.float64, copy=True).reshape(-1, len(self.numerical))
+        out = np.array(num, dtype=np.float64, copy=True)
+        if out.ndim == 1:
+            out = out.reshape(-1, len(self.numerical))
         for j, col in enumerate(self.numerical):
             lo, hi = self.bounds[col]
             out[:, j] = np.clip(out[:, j], lo, hi)
