@@ -425,3 +425,26 @@ def test_an_empty_or_unknown_ground_truth_design_is_refused_before_anything_is_w
     args = ["hardness", str(csv_path), "--target", "default", "--ground-truth", "--compare", "random"]
     assert main([*args, *option, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_clearbox_design_trains_on_every_row_and_judges_on_the_users_test_file(tmp_path, csv_path, capsys) -> None:
+    """``--validation-size 0 --test FILE``: every row of DATA trains (hardness cross-fitted), the
+    user's file judges; a category the file alone has is read as missing with a warning."""
+    table = pd.read_csv(csv_path)
+    train, test = table.iloc[: len(table) // 2], table.iloc[len(table) // 2 :].copy()
+    cat = "job"
+    test.loc[test.index[:2], cat] = "never-seen"
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    args = ["--target", "default", "--test", str(tmp_path / "test.csv"), "--validation-size", "0",
+            "--selector", "hardest", "--hardness", "knn_shapley", "--generator", "gaussian_copula",
+            "--budget", "1x", "--seeds", "2"]  # fmt: skip
+    with pytest.warns(UserWarning, match=f"'{cat}': 2 rows, e.g. 'never-seen'"):
+        assert main(["evaluate", str(tmp_path / "train.csv"), *args]) == 0
+    assert f"{len(train):,} training rows, {len(test):,} real test rows" in capsys.readouterr().out
+    report = tmp_path / "r.html"
+    with pytest.warns(UserWarning, match="never-seen"):
+        assert main(["report", str(tmp_path / "train.csv"), *args, "--out", str(report)]) == 0
+    data = json.loads(report.with_suffix(".json").read_text())
+    assert data["dataset"]["validation_rows"] == 0 and data["dataset"]["train_rows"] == len(train)
+    assert data["dataset"]["privacy_holdout"] == "test"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tabaugment.data import infer_schema, load_breast_cancer, load_dataset, read_table, split_table
-from tabaugment.exceptions import DataError, DataLeakageError, SchemaError
+from tabaugment.exceptions import DataError, DataLeakageError, ParameterError, SchemaError
 from tabaugment.hardness import KNNShapley
 
 
@@ -126,17 +126,31 @@ def test_train_size_subsamples_and_refuses_too_many() -> None:
         split_table(ds.table, ds.schema, train_size=10_000)
 
 
-def test_unseen_category_in_given_test_table_is_an_error(raw_table) -> None:
+def test_unseen_category_in_given_test_table_warns_and_is_missing_unless_error(raw_table) -> None:
     schema = infer_schema(raw_table, "default")
     test = raw_table.copy()
     test.loc[[0, 1], "job"] = "pilot"
+    with pytest.warns(UserWarning, match=r"never seen in the training table; they are read as missing: 'job': 2 rows"):
+        split = split_table(raw_table, schema, test=test)
+    assert split.test["job"].isna().sum() == 2 and split.unseen == {"job": 2}
     with pytest.raises(
         SchemaError, match=r"Column 'job': 2 rows of the test table have categories never seen .* 'pilot'"
     ):
-        split_table(raw_table, schema, test=test)
+        split_table(raw_table, schema, test=test, unseen_categories="error")
     split = split_table(raw_table, schema, test=test, unseen_categories="missing")
     assert split.test["job"].isna().sum() == 2
     assert split.unseen == {"job": 2}
+
+
+def test_validation_size_zero_trains_on_every_row(raw_table) -> None:
+    schema = infer_schema(raw_table, "default")
+    test = raw_table.sample(20, random_state=0)
+    split = split_table(raw_table, schema, test=test, validation_size=0.0)
+    assert len(split.train) == len(raw_table) and len(split.validation) == 0
+    cut = split_table(raw_table, schema, validation_size=0)
+    assert len(cut.train) + len(cut.test) == len(raw_table) and len(cut.validation) == 0
+    with pytest.raises(ParameterError, match=r"'validation_size' .* must be a float in \[0, 1\)"):
+        split_table(raw_table, schema, validation_size=-0.1)
 
 
 @pytest.mark.datasets

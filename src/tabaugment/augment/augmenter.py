@@ -317,9 +317,9 @@ class Augmenter(ParamsMixin, BaseEstimator):
         with one label per row of ``table``): they become a column named after the Series (or
         ``"target"``), and the augmented table has it.
 
-        ``validation`` (optional) is a table of real rows with the same columns that serves as
-        the hardness and curation reference (e.g. KNN-Shapley's validation set); never the
-        test rows.
+        ``validation`` (optional; an empty table counts as none) is a table of real rows with the
+        same columns that serves as the hardness and curation reference (e.g. KNN-Shapley's
+        validation set); never the test rows.
         """
         self._validate_params()
         check_not_test(table, "Augmenter.fit")
@@ -333,7 +333,10 @@ class Augmenter(ParamsMixin, BaseEstimator):
         vframe = None
         if validation is not None:
             vframe = to_pandas(validation) if not isinstance(validation, pd.DataFrame) else validation
-            _check_target(vframe, target, min_classes=1)
+            if len(vframe) == 0:  # no validation rows (validation_size=0): as if none were given
+                vframe = None
+            else:
+                _check_target(vframe, target, min_classes=1)
         self.target_ = target
         self.columns_ = list(frame.columns)
         self._y = frame[target].to_numpy()

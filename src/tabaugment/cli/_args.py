@@ -113,15 +113,16 @@ def _add_data_args(p: argparse.ArgumentParser, *, needs_split: bool) -> None:
             "--validation-size",
             type=float,
             default=_defaults.VALIDATION_SIZE,
-            help="validation fraction: the hardness reference (default 0.2)",
+            help="validation fraction: the hardness reference (default 0.2); 0 trains on every row not in the "
+            "test part, hardness cross-fitted (with --test FILE: train on the whole DATA, judge on FILE)",
         )
         g.add_argument("--train-size", type=_number, help="subsample the training rows to N rows (int) or a fraction")
         g.add_argument(
             "--unseen-categories",
             choices=("auto", "error", "missing"),
             default=_defaults.UNSEEN_CATEGORIES,
-            help="test/validation categories never seen in training (default auto: error for a --test "
-            "file, missing for split artefacts)",
+            help="test/validation categories never seen in training (default auto: missing, with a warning "
+            "naming those of a --test file; error stops instead)",
         )
 
 

@@ -106,10 +106,12 @@ def split_table(
     train_size : keep only this many (int) or this fraction (float) of the remaining training
         rows, stratified: the scarce-data regime. The other rows are not used.
     unseen_categories : what to do with categories of the validation/test rows never seen in
-        the training rows. ``"error"`` raises; ``"missing"`` sets them to missing (and logs a
-        warning with the counts); ``"auto"`` raises for categories of a given ``test`` table
-        that never occur in ``table`` (a likely typo or mismatch), and sets to missing the ones
-        that only go unseen because of the split or ``train_size`` subsampling.
+        the training rows. ``"error"`` raises; ``"missing"`` sets them to missing (and logs
+        the counts); ``"auto"`` does the same, with a warning naming the columns and values
+        when a given ``test`` table has categories that never occur in ``table`` (a likely typo
+        or mismatch; ``"error"`` makes it an error).
+    validation_size : 0 cuts no validation rows: every remaining row trains, and hardness
+        methods that need reference rows cross-fit on the training rows.
     """
     from sklearn.model_selection import train_test_split
 
@@ -118,11 +120,15 @@ def split_table(
             "The 'unseen_categories' parameter of split_table must be one of 'auto', 'error', "
             f"'missing'. Got {unseen_categories!r} instead."
         )
-    for name, value in (("test_size", test_size), ("validation_size", validation_size)):
-        if not (isinstance(value, float) and 0 < value < 1):
-            raise ParameterError(
-                f"The {name!r} parameter of split_table must be a float in (0, 1). Got {value!r} instead."
-            )
+    if not (isinstance(test_size, float) and 0 < test_size < 1):
+        raise ParameterError(f"The 'test_size' parameter of split_table must be a float in (0, 1). Got {test_size!r} instead.")
+    if isinstance(validation_size, int) and not isinstance(validation_size, bool) and validation_size == 0:
+        validation_size = 0.0
+    if not (isinstance(validation_size, float) and 0 <= validation_size < 1):
+        raise ParameterError(
+            "The 'validation_size' parameter of split_table must be a float in [0, 1) (0: no validation rows, "
+            f"every remaining row trains). Got {validation_size!r} instead."
+        )
     prepared = schema.prepare(table).reset_index(drop=True)
     prepared.index = pd.RangeIndex(len(prepared), name="row_id")
     seed = derive_seed(random_state)
@@ -131,22 +137,27 @@ def split_table(
     if test is not None:
         test_frame = schema.prepare(test).reset_index(drop=True)
         test_frame.index = pd.RangeIndex(len(prepared), len(prepared) + len(test_frame), name="row_id")
-        if unseen_categories in ("auto", "error"):
+        if unseen_categories == "error":
             _check_unseen(test_frame, prepared, schema, "the test table", "the training table")
+        elif unseen_categories == "auto":
+            _warn_unseen(test_frame, prepared, schema)
         rest = prepared
     else:
         rest_idx, test_idx = _stratified(train_test_split, prepared.index, y_all, test_size, seed, "test")
         rest, test_frame = prepared.loc[rest_idx], prepared.loc[test_idx]
 
     y_rest = schema.encode_target(rest[schema.target])
-    train_idx, val_idx = _stratified(
-        train_test_split,
-        rest.index,
-        y_rest,
-        validation_size / (1 - (0 if test is not None else test_size)),
-        seed + 1,
-        "validation",
-    )
+    if validation_size == 0:  # every remaining row trains (hardness is then cross-fitted)
+        train_idx, val_idx = rest.index, rest.index[:0]
+    else:
+        train_idx, val_idx = _stratified(
+            train_test_split,
+            rest.index,
+            y_rest,
+            validation_size / (1 - (0 if test is not None else test_size)),
+            seed + 1,
+            "validation",
+        )
     train, validation = rest.loc[train_idx], rest.loc[val_idx]
     pool_rows = len(train)
     if train_size is not None:
@@ -227,6 +238,27 @@ def _subsample(train: pd.DataFrame, schema: Schema, train_size: int | float, see
         raise DataError(f"train_size={train_size} leaves too few rows ({k}) for every class.")
     keep, _ = train_test_split(train.index, train_size=k, random_state=seed % (2**32), stratify=y)
     return train.loc[keep]
+
+
+def _warn_unseen(frame: pd.DataFrame, reference: pd.DataFrame, schema: Schema) -> None:
+    import warnings
+
+    found = []
+    for col in schema.categorical:
+        values = frame[col].dropna()
+        new = values[~values.isin(set(reference[col].dropna().unique()))]
+        if len(new):
+            shown = ", ".join(repr(v) for v in pd.unique(new)[:3])
+            found.append(f"{col!r}: {len(new):,} rows, e.g. {shown}")
+    if found:
+        warnings.warn(
+            "The test table has categories never seen in the training table; they are read as missing: "
+            + "; ".join(found)
+            + ". Map them to known categories, or pass unseen_categories='error' (CLI: --unseen-categories error) "
+            "to stop instead.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _check_unseen(frame: pd.DataFrame, reference: pd.DataFrame, schema: Schema, what: str, ref: str) -> None:

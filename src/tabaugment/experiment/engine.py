@@ -127,11 +127,11 @@ def _hardness(key: str, cell: Cell, seed: int, split: Any, target: str) -> tuple
     if "random_state" in method.get_params() and method.get_params()["random_state"] is None:
         method.set_params(random_state=seed)
     train, val = split.train, split.validation
-    method.fit(
+    method.fit(  # without validation rows (validation_size=0) the methods cross-fit
         train.drop(columns=[target]),
         train[target].to_numpy(),
-        X_val=val.drop(columns=[target]),
-        y_val=val[target].to_numpy(),
+        X_val=val.drop(columns=[target]) if len(val) else None,
+        y_val=val[target].to_numpy() if len(val) else None,
     )
     if len(_HARDNESS) >= 16:
         _HARDNESS.pop(next(iter(_HARDNESS)))

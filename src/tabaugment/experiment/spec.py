@@ -188,10 +188,11 @@ def _validate(data: dict[str, Any]) -> ExperimentSpec:
         validation_size=exp.get("validation_size", _defaults.VALIDATION_SIZE),
         unseen_categories=exp.get("unseen_categories", _defaults.UNSEEN_CATEGORIES),
     )
-    for key in ("test_size", "validation_size"):
-        value = getattr(split, key)
-        if not (isinstance(value, float) and 0 < value < 1):
-            problems.append(f"experiment.{key} must be a float in (0, 1); got {value!r}.")
+    if not (isinstance(split.test_size, float) and 0 < split.test_size < 1):
+        problems.append(f"experiment.test_size must be a float in (0, 1); got {split.test_size!r}.")
+    val = split.validation_size
+    if not (isinstance(val, (int, float)) and not isinstance(val, bool) and 0 <= val < 1):
+        problems.append(f"experiment.validation_size must be a float in [0, 1) (0: no validation rows); got {val!r}.")
     if split.unseen_categories not in ("auto", "error", "missing"):
         problems.append(
             f"experiment.unseen_categories must be 'auto', 'error' or 'missing'; got {split.unseen_categories!r}."

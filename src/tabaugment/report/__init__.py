@@ -58,6 +58,9 @@ def build_report(
     model: Any = "lightgbm",
     seeds: int = 5,
     train_size: int | float | None = None,
+    test_size: float = 0.2,
+    validation_size: float = 0.2,
+    unseen_categories: str = "auto",
     user_rules: Any = None,
     random_state: int = 0,
     progress: bool = False,
@@ -71,6 +74,10 @@ def build_report(
     ``max_scored_rows`` training, synthetic and holdout rows. With ``lle_model`` (a local LM
     path, or ``"smollm2"``) the report adds LLM Effectiveness: that LM fine-tuned as a
     classifier on the synthetic rows and on as many real rows, scored on real test rows.
+
+    ``test_size``, ``validation_size`` and ``unseen_categories`` cut the split as
+    :func:`~tabaugment.data.split_table` does; with ``validation_size=0`` the generator's rows
+    are compared for privacy with the test rows (the only real rows it never saw).
     """
     from sklearn.base import clone
 
@@ -89,7 +96,17 @@ def build_report(
     table, schema, test = ds.table, ds.schema, ds.test
     name = strategy_name or "augmented"
     dataset_name = ds.name
-    split = split_table(table, schema, test=test, train_size=train_size, random_state=random_state)
+    split = split_table(
+        table,
+        schema,
+        test=test,
+        test_size=test_size,
+        validation_size=validation_size,
+        train_size=train_size,
+        random_state=random_state,
+        unseen_categories=unseen_categories,  # type: ignore[arg-type]
+    )
+    holdout = split.validation if len(split.validation) else split.test  # real rows the generator never saw
     aug = clone(strategy)
     if aug.random_state is None:
         aug.set_params(random_state=random_state)
@@ -102,7 +119,7 @@ def build_report(
     fidelity = privacy = validity = None
     if made_rows:
         fidelity = fidelity_report(fitted_rows, synthetic, random_state=random_state)
-        privacy = privacy_report(split.train, synthetic, split.validation, random_state=random_state, progress=progress)
+        privacy = privacy_report(split.train, synthetic, holdout, random_state=random_state, progress=progress)
         validity = Constraints.learn(split.train, user_rules=user_rules).check(synthetic)
     utility = evaluate_augmentation(
         resolved,
@@ -110,6 +127,9 @@ def build_report(
         model=model,
         seeds=seeds,
         train_size=train_size,
+        test_size=test_size,
+        validation_size=validation_size,
+        unseen_categories=unseen_categories,
         progress=progress,
     )
     tstr_records: list[dict[str, Any]] = []
@@ -130,7 +150,7 @@ def build_report(
 
         cap = int(max_scored_rows)
         privacy_out["data_leakage_test"] = data_leakage_test(
-            generator, fitted_rows.iloc[:cap], synthetic.iloc[:cap], split.validation.iloc[:cap]
+            generator, fitted_rows.iloc[:cap], synthetic.iloc[:cap], holdout.iloc[:cap]
         )
     lle_out = None
     if lle_model is not None and made_rows:
@@ -171,6 +191,7 @@ def build_report(
             "positive_rate": float(y01.mean()),
             "train_rows": len(split.train),
             "validation_rows": len(split.validation),
+            "privacy_holdout": "validation" if len(split.validation) else "test",
             "test_rows": len(split.test),
             "categorical": len(schema.categorical),
             "numerical": len(schema.numerical),
