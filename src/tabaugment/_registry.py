@@ -35,6 +35,7 @@ _BUILTIN: dict[str, dict[str, str]] = {
         "hardest_per_class": "tabaugment.selection._strategies:TopFractionPerClass",
         "minority": "tabaugment.selection._strategies:MinorityClass",
         "hardest_minority": "tabaugment.selection._strategies:HardestMinority",
+        "smallest_group": "tabaugment.selection._groups:SmallestGroup",
         "threshold": "tabaugment.selection._strategies:Threshold",
         "random": "tabaugment.selection._strategies:RandomSelection",
         "all": "tabaugment.selection._strategies:AllRows",

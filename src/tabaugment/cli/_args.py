@@ -96,6 +96,11 @@ def _add_data_args(p: argparse.ArgumentParser, *, needs_split: bool) -> None:
     g.add_argument("--numerical", metavar="COLS", help="comma-separated columns to treat as numerical")
     g.add_argument("--exclude", metavar="COLS", help="comma-separated id/date columns to leave out")
     g.add_argument(
+        "--group",
+        metavar="COL",
+        help="a categorical feature naming the rows' groups (e.g. sex): adds worst-group metrics",
+    )
+    g.add_argument(
         "--missing-values",
         metavar="MARKERS",
         help="comma-separated markers of missing values (default: '', ?, NA, ...)",
@@ -259,6 +264,7 @@ def _describe(args: argparse.Namespace) -> dict[str, Any]:
         "numerical": _columns(args.numerical),
         "exclude": _columns(args.exclude),
         "missing_values": _columns(args.missing_values),
+        "group": getattr(args, "group", None),
         "sep": args.sep,
         "test_path": getattr(args, "test", None),
     }

@@ -53,6 +53,9 @@ class Schema:
     classes : every label, in code order (class ``i`` is encoded as ``i``). Defaults to
         ``(negative_label, positive_label)``; give it (with both labels ``None``) for more than
         two classes.
+    group : a categorical feature that names the rows' groups (e.g. ``"sex"``): evaluations
+        then also report worst-group metrics, and group selectors can target the smallest group
+        or group x class cell (Nakada et al.'s spurious-correlation setting). It stays a feature.
     """
 
     target: str
@@ -65,8 +68,15 @@ class Schema:
     column_missing_values: Mapping[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
     dates: Mapping[str, str] = dataclasses.field(default_factory=dict)
     classes: tuple[Any, ...] = ()
+    group: str | None = None
 
     def __post_init__(self) -> None:
+        if self.group is not None and self.group not in self.categorical:
+            where = "a numerical column" if self.group in self.numerical else "not a feature column"
+            raise SchemaError(
+                f"The group column {self.group!r} is {where}; a group is a categorical feature "
+                f"({', '.join(self.categorical[:8]) or 'none'}). Pass it in categorical=[...] or choose another."
+            )
         if not self.classes:
             object.__setattr__(self, "classes", (self.negative_label, self.positive_label))
             return
@@ -213,6 +223,7 @@ class Schema:
             "column_missing_values": {k: [_json_scalar(v) for v in vs] for k, vs in self.column_missing_values.items()},
             "dates": dict(self.dates),
             "classes": [_json_scalar(c) for c in self.classes],
+            "group": self.group,
         }
 
     @classmethod
@@ -229,6 +240,7 @@ class Schema:
             column_missing_values={k: tuple(v) for k, v in data.get("column_missing_values", {}).items()},
             dates=dict(data.get("dates", {})),
             classes=tuple(data.get("classes", ())),
+            group=data.get("group"),
         )
 
 
@@ -257,6 +269,7 @@ def infer_schema(
     exclude: Iterable[str] | None = None,
     missing_values: Iterable[str] | None = None,
     column_missing_values: Mapping[str, Iterable[Any]] | None = None,
+    group: str | None = None,
 ) -> Schema:
     """Infer a :class:`Schema` for ``table``; every argument overrides one inference.
 
@@ -266,7 +279,8 @@ def infer_schema(
     numerical, as days since 1970-01-01; all-distinct text or ``*id`` integer columns are excluded.
     The positive label of a two-class target defaults to 1 (or True) for 0/1 targets, else the
     rarer class. A target with more classes keeps them all, in sorted order (numbers by value),
-    and has no positive label.
+    and has no positive label. ``group`` names a feature column as the rows' groups (it is then
+    categorical).
 
     Raises :class:`SchemaError` listing every problem found.
     """
@@ -302,6 +316,17 @@ def infer_schema(
     miss = tuple(DEFAULT_MISSING_VALUES if missing_values is None else missing_values)
     col_miss = {k: tuple(v) for k, v in (column_missing_values or {}).items()}
     cat_user = list(categorical or [])
+    if group is not None:
+        if group == target:
+            problems.append(f"The group column cannot be the target {target!r}; name a feature, e.g. 'sex'.")
+        elif group not in table.columns:
+            close = difflib.get_close_matches(str(group), columns, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            problems.append(f"The group column {group!r} is not in the table.{hint}")
+        elif group in (exclude or []):
+            problems.append(f"The group column {group!r} is also in exclude; a group must stay a feature.")
+        elif group not in cat_user:
+            cat_user.append(group)
     num_user = list(numerical or [])
     exc_user = list(exclude or [])
     for name, cols in (("categorical", cat_user), ("numerical", num_user), ("exclude", exc_user)):
@@ -395,6 +420,7 @@ def infer_schema(
         column_missing_values=col_miss,
         dates=dates,
         classes=classes,
+        group=group if group in cat else None,
     )
 
 

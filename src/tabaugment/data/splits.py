@@ -121,7 +121,9 @@ def split_table(
             f"'missing'. Got {unseen_categories!r} instead."
         )
     if not (isinstance(test_size, float) and 0 < test_size < 1):
-        raise ParameterError(f"The 'test_size' parameter of split_table must be a float in (0, 1). Got {test_size!r} instead.")
+        raise ParameterError(
+            f"The 'test_size' parameter of split_table must be a float in (0, 1). Got {test_size!r} instead."
+        )
     if isinstance(validation_size, int) and not isinstance(validation_size, bool) and validation_size == 0:
         validation_size = 0.0
     if not (isinstance(validation_size, float) and 0 <= validation_size < 1):

@@ -9,10 +9,12 @@ the binary task are not defined.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "GROUP_METRICS",
     "HIGHER_IS_BETTER",
     "METRICS",
     "MULTICLASS_METRICS",
@@ -22,6 +24,7 @@ __all__ = [
     "score_metric",
     "score_predictions",
     "weighted_gini",
+    "worst_group_scores",
 ]
 
 #: Metric names for two classes, in report order.
@@ -38,7 +41,9 @@ METRICS = (
 )
 #: Metric names for more than two classes, in report order.
 MULTICLASS_METRICS = ("roc_auc", "roc_auc_weighted", "log_loss", "f1_macro", "balanced_accuracy", "accuracy")
-HIGHER_IS_BETTER = {m: m != "log_loss" for m in METRICS + MULTICLASS_METRICS}
+#: Worst-group metrics, reported when the rows have groups (a schema's ``group`` column).
+GROUP_METRICS = ("worst_group_accuracy", "worst_group_roc_auc")
+HIGHER_IS_BETTER = {m: m != "log_loss" for m in METRICS + MULTICLASS_METRICS + GROUP_METRICS}
 
 
 def metrics_for(n_classes: int) -> tuple[str, ...]:
@@ -49,9 +54,10 @@ def metrics_for(n_classes: int) -> tuple[str, ...]:
 def headline_metrics(present: Iterable[str]) -> tuple[str, ...]:
     """The few metrics tables and plots show first, for results holding the metric names
     ``present``: ROC-AUC, Gini, PR-AUC and F1 for two classes; macro ROC-AUC, log loss, macro F1
-    and balanced accuracy for more."""
+    and balanced accuracy for more; then the worst-group metrics when present."""
     names = set(present)
-    return ("roc_auc", "gini", "pr_auc", "f1") if "gini" in names else _MULTICLASS_HEADLINE
+    first = ("roc_auc", "gini", "pr_auc", "f1") if "gini" in names else _MULTICLASS_HEADLINE
+    return first + tuple(m for m in GROUP_METRICS if m in names)
 
 
 _MULTICLASS_HEADLINE = ("roc_auc", "log_loss", "f1_macro", "balanced_accuracy")
@@ -190,3 +196,30 @@ def _multiclass(metric: str, y: np.ndarray, p: np.ndarray) -> float:
     if metric == "accuracy":
         return float(metrics.accuracy_score(y, pred))
     raise ValueError(f"Unknown metric {metric!r}; choose from {', '.join(MULTICLASS_METRICS)}.")
+
+
+def worst_group_scores(y_true: np.ndarray, proba: np.ndarray, groups: Any) -> dict[str, float]:
+    """Accuracy and ROC-AUC of the worst group: each metric's minimum over the groups of the rows.
+
+    ``groups`` holds each row's group (missing values belong to no group). Accuracy predicts the
+    positive class at probability 0.5 (two classes) or the most probable class (more); ROC-AUC
+    is that of :func:`score_predictions` within the group, over the groups that hold at least two
+    classes (NaN when none does). Nakada et al.'s worst-group metrics, for any number of groups.
+    """
+    import pandas as pd
+
+    y = np.asarray(y_true).astype(int)
+    p = np.asarray(proba, dtype=np.float64)
+    g = pd.Series(groups).reset_index(drop=True)
+    accs, aucs = [], []
+    for value in pd.unique(g.dropna()):
+        rows = (g == value).to_numpy()
+        yg, pg = y[rows], p[rows]
+        pred = pg.argmax(axis=1) if pg.ndim == 2 and pg.shape[1] > 2 else (_positive_column(pg) >= 0.5).astype(int)
+        accs.append(float(np.mean(pred == yg)))
+        if len(np.unique(yg)) > 1:
+            aucs.append(score_metric("roc_auc", yg, pg))
+    return {
+        "worst_group_accuracy": min(accs) if accs else float("nan"),
+        "worst_group_roc_auc": min(aucs) if aucs else float("nan"),
+    }

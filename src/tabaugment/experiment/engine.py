@@ -283,9 +283,11 @@ def run_job(
         work += time.perf_counter() - t0
         for cell in group:
             t0 = time.perf_counter()
+            groups = None if schema.group is None else split.test[schema.group]
             scores = _fit_and_score(
-                cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test, weight, schema.n_classes
-            )
+                cell, seeds[f"model|{pair}"], train[feats], y_train, split.test[feats], y_test, weight, schema.n_classes,
+                groups,
+            )  # fmt: skip
             model_s = time.perf_counter() - t0
             work += model_s
             base = {
@@ -330,11 +332,23 @@ def _evidence_json(evidence: Any) -> str:
 
 
 def _fit_and_score(
-    cell: Cell, seed: int, X: Any, y: Any, X_test: Any, y_test: Any, weight: Any = None, n_classes: int = 2
+    cell: Cell,
+    seed: int,
+    X: Any,
+    y: Any,
+    X_test: Any,
+    y_test: Any,
+    weight: Any = None,
+    n_classes: int = 2,
+    groups: Any = None,
 ) -> dict[str, float]:
-    from tabaugment.evaluation.metrics import score_predictions
+    from tabaugment.evaluation.metrics import score_predictions, worst_group_scores
     from tabaugment.evaluation.models import class_proba, fit_model
 
     clf = cell.model.build(random_state=seed)
     fit_model(clf, X, y, weight)
-    return score_predictions(y_test, class_proba(clf, X_test, n_classes))
+    proba = class_proba(clf, X_test, n_classes)
+    scores = score_predictions(y_test, proba)
+    if groups is not None:
+        scores.update(worst_group_scores(y_test, proba, groups))
+    return scores

@@ -31,7 +31,13 @@ from tabaugment._json import records
 from tabaugment._version import __version__
 from tabaugment.data.datasets import Dataset
 from tabaugment.data.schema import Schema, infer_schema
-from tabaugment.evaluation.metrics import HIGHER_IS_BETTER, METRICS, MULTICLASS_METRICS, headline_metrics
+from tabaugment.evaluation.metrics import (
+    GROUP_METRICS,
+    HIGHER_IS_BETTER,
+    METRICS,
+    MULTICLASS_METRICS,
+    headline_metrics,
+)
 from tabaugment.evaluation.stats import paired_comparison
 from tabaugment.exceptions import ParameterError
 from tabaugment.experiment.engine import SplitConfig, dataset_fingerprint
@@ -330,7 +336,11 @@ def _compare(frame: pd.DataFrame, strategies: list[str]) -> pd.DataFrame:
     wide = frame.pivot_table(index=["metric", "seed"], columns="strategy", values="value")
     for strategy in strategies:
         ratio = overlap_ratio(frame[frame.strategy == strategy])
-        for metric in [m for m in dict.fromkeys(METRICS + MULTICLASS_METRICS) if m in wide.index.get_level_values(0)]:
+        for metric in [
+            m
+            for m in dict.fromkeys(METRICS + MULTICLASS_METRICS + GROUP_METRICS)
+            if m in wide.index.get_level_values(0)
+        ]:
             part = wide.loc[metric]
             stats = paired_comparison(part[BASELINE].to_numpy(), part[strategy].to_numpy(), ratio=ratio)
             better = stats["wins"] if HIGHER_IS_BETTER[metric] else stats["losses"]

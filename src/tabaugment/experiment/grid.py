@@ -42,6 +42,7 @@ DATASET_KEYS = (
     "exclude",
     "missing_values",
     "sep",
+    "group",
 )
 
 
@@ -70,10 +71,14 @@ def dataset_label(desc: Mapping[str, Any]) -> str:
 def load_described_dataset(desc: Mapping[str, Any]) -> Dataset:
     """Load the dataset a description names: a catalog entry or a file, with its schema options
     (``target``, ``positive_label``, ``categorical``, ``numerical``, ``exclude``,
-    ``missing_values``) overriding what the catalog or the inference would choose."""
+    ``missing_values``, ``group``) overriding what the catalog or the inference would choose."""
     from tabaugment.data import infer_schema, load_dataset, read_table
 
-    options = {k: desc[k] for k in ("categorical", "numerical", "exclude", "missing_values") if desc.get(k) is not None}
+    options = {
+        k: desc[k]
+        for k in ("categorical", "numerical", "exclude", "missing_values", "group")
+        if desc.get(k) is not None
+    }
     if "path" in desc:
         table = read_table(desc["path"], sep=desc.get("sep"))
         schema = infer_schema(table, desc["target"], positive_label=desc.get("positive_label"), **options)
@@ -95,6 +100,7 @@ def load_described_dataset(desc: Mapping[str, Any]) -> Dataset:
             exclude=options.get("exclude", list(s.excluded)),
             missing_values=options.get("missing_values", list(s.missing_values)),
             column_missing_values=s.column_missing_values,
+            group=options.get("group"),
         )
     return ds
 

@@ -1,5 +1,6 @@
 """Selectors: choose the rows a generator is fitted on."""
 
+from tabaugment.selection._groups import SmallestGroup
 from tabaugment.selection._regions import Ambiguous, HardestDenoised, HardMix, HardNeighbourhood
 from tabaugment.selection._strategies import (
     AllRows,
@@ -22,6 +23,7 @@ __all__ = [
     "HardestMinority",
     "MinorityClass",
     "RandomSelection",
+    "SmallestGroup",
     "Threshold",
     "TopFraction",
     "TopFractionPerClass",
