@@ -271,7 +271,8 @@ def _run_block(folder: str) -> Callable[[], str]:
     return render
 
 
-for _folder in ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid", "utility", "multiclass"):
+_RUN_FOLDERS = ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid", "utility", "multiclass", "groups")
+for _folder in _RUN_FOLDERS:
     block(f"run-{_folder.replace('_', '-')}")(_run_block(_folder))
 
 
@@ -368,25 +369,36 @@ def _verdict_cell(r: Any) -> str:
     return f"{r.mean_diff:+.4f}{mark}"
 
 
-@block("multiclass-table")
-def _multiclass_table() -> str:
-    """Per strategy and budget: the change of each multi-class metric against no resampling."""
-    table = _analysis("multiclass")
-    metrics = ["roc_auc", "balanced_accuracy", "f1_macro", "log_loss"]
-    rows = []
+def _verdict_table(folder: str, metrics: dict[str, str], prefix: str, note: str) -> str:
+    """Per strategy and budget: each metric's change against no augmentation, with verdicts."""
+    table = _analysis(folder)
     keyed = table.set_index(["strategy", "budget", "metric"])
-    for (strategy, budget), _ in table.groupby(["strategy", "budget"], sort=True):
-        rows.append(
-            [f"`{strategy.removeprefix('minority+')}` {budget}"]
-            + [_verdict_cell(keyed.loc[(strategy, budget, m)]) for m in metrics]
-        )
+    rows = [
+        [f"`{strategy.removeprefix(prefix)}` {budget}"]
+        + [_verdict_cell(keyed.loc[(strategy, budget, m)]) for m in metrics]
+        for (strategy, budget), _ in table.groupby(["strategy", "budget"], sort=True)
+    ]
     base = table.groupby("metric").baseline_mean.mean()
     baselines = ", ".join(f"{m} {base[m]:.3f}" for m in metrics)
     return (
-        _table(["strategy, budget", "macro ROC-AUC", "balanced accuracy", "macro F1", "log loss"], rows)
-        + "\n(Mean difference to no resampling over 10 seeds; better/worse = significant after Holm, corrected "
-        f"resampled t-test; lower log loss is better. Baseline: {baselines}.)\n"
+        _table(["strategy, budget", *metrics.values()], rows)
+        + f"\n(Mean difference to no augmentation over 10 seeds; better/worse = significant after Holm, corrected "
+        f"resampled t-test{note}. Baseline: {baselines}.)\n"
     )
+
+
+@block("multiclass-table")
+def _multiclass_table() -> str:
+    metrics = {"roc_auc": "macro ROC-AUC", "balanced_accuracy": "balanced accuracy", "f1_macro": "macro F1"}
+    metrics["log_loss"] = "log loss"
+    return _verdict_table("multiclass", metrics, "minority+", "; lower log loss is better")
+
+
+@block("groups-table")
+def _groups_table() -> str:
+    metrics = {"roc_auc": "ROC-AUC", "accuracy": "accuracy"}
+    metrics.update(worst_group_roc_auc="worst-group ROC-AUC", worst_group_accuracy="worst-group accuracy")
+    return _verdict_table("groups", metrics, "cell+", "")
 
 
 @block("imbalance-scaling")
