@@ -271,7 +271,16 @@ def _run_block(folder: str) -> Callable[[], str]:
     return render
 
 
-_RUN_FOLDERS = ("targeting", "targeted_vs_not", "imbalance", "scarce_data", "small_grid", "utility", "multiclass", "groups")
+_RUN_FOLDERS = (
+    "targeting",
+    "targeted_vs_not",
+    "imbalance",
+    "scarce_data",
+    "small_grid",
+    "utility",
+    "multiclass",
+    "groups",
+)
 for _folder in _RUN_FOLDERS:
     block(f"run-{_folder.replace('_', '-')}")(_run_block(_folder))
 

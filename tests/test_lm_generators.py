@@ -282,6 +282,22 @@ def test_lm_effectiveness_tells_informative_rows_from_shuffled_ones(tiny_gpt2: s
     assert good["n_test"] == 80 and good["classes"] == ["no", "yes"]
 
 
+def test_lle_trains_for_a_minimum_number_of_steps_and_says_so(tiny_gpt2: str) -> None:
+    from tabaugment.evaluation.lle import lm_effectiveness
+    from tabaugment.generators import LMClassifier
+
+    table, target = contract_table(n=40)
+    few, test = table.iloc[:6], table.iloc[6:]
+    result = lm_effectiveness(few, test, target, model_path=tiny_gpt2, lora=False, epochs=1, min_steps=12)
+    assert (result["epochs"], result["steps"]) == (12, 12)  # 6 rows, batch 8: one step per epoch
+    clf = LMClassifier(model_path=tiny_gpt2, lora=False, epochs=2, batch_size=4, min_steps=5).fit(table, target)
+    assert (clf.epochs_, clf.steps_) == (2, 20) and len(clf.lm_.history_) == 2  # 10 steps per epoch: enough
+    odd = LMClassifier(model_path=tiny_gpt2, lora=False, epochs=1, batch_size=4, min_steps=25).fit(table, target)
+    assert (odd.epochs_, odd.steps_) == (3, 30) and len(odd.lm_.history_) == 3
+    with pytest.raises(ParameterError, match="min_steps >= 0"):
+        LMClassifier(model_path=tiny_gpt2, min_steps=-1).fit(table, target)
+
+
 def test_report_shows_the_data_leakage_test_and_lle_for_lm_generators(tiny_gpt2: str, tmp_path: Path) -> None:
     from tabaugment import Augmenter
     from tabaugment.report import build_report

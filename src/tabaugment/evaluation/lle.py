@@ -28,14 +28,18 @@ def lm_effectiveness(
     lora: bool = True,
     learning_rate: float | None = None,
     batch_size: int = 8,
+    min_steps: int = 50,
     n_threads: int = 1,
     device: str = "auto",
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Fine-tune the local LM at ``model_path`` on ``train`` and score ``test``.
 
-    Returns ``{"roc_auc", "accuracy", "log_loss", "n_train", "n_test", "classes"}`` (ROC-AUC
-    one-vs-rest macro for more than two classes). Labels of ``test`` unseen in ``train`` raise.
+    Returns ``{"roc_auc", "accuracy", "log_loss", "n_train", "n_test", "classes", "epochs",
+    "steps"}`` (ROC-AUC one-vs-rest macro for more than two classes). The classifier trains for
+    at least ``min_steps`` optimiser steps, raising the epochs on small inputs (``epochs`` and
+    ``steps`` in the result say what ran): with one or two steps, different training sets give
+    the same scores. Labels of ``test`` unseen in ``train`` raise.
     """
     from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
@@ -48,6 +52,7 @@ def lm_effectiveness(
         lora=lora,
         learning_rate=learning_rate,
         batch_size=batch_size,
+        min_steps=min_steps,
         n_threads=n_threads,
         device=device,
         random_state=random_state,
@@ -61,6 +66,8 @@ def lm_effectiveness(
         "n_train": len(train_df),
         "n_test": len(test_df),
         "classes": [str(c) for c in clf.classes_],
+        "epochs": int(clf.epochs_),
+        "steps": int(clf.steps_),
     }
     if len(np.unique(y)) < 2:
         out["roc_auc"] = float("nan")

@@ -7,6 +7,8 @@ features, normalised over the classes seen in training.
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -14,12 +16,14 @@ import pandas as pd
 
 from tabaugment._random import RandomState
 from tabaugment.data.io import to_pandas
-from tabaugment.exceptions import DataError, NotFittedError
+from tabaugment.exceptions import DataError, NotFittedError, ParameterError
 from tabaugment.generators.lm._great import GReaT
 from tabaugment.generators.lm._training import Example, collate
 from tabaugment.generators.neural._torch import torch_module
 
 __all__ = ["LMClassifier"]
+
+logger = logging.getLogger(__name__)
 
 
 class _LabelLast(GReaT):
@@ -33,7 +37,10 @@ class _LabelLast(GReaT):
 class LMClassifier:
     """Fine-tune the local LM at ``model_path`` on labelled rows; predict class probabilities.
 
-    Parameters are those of :class:`~tabaugment.generators.GReaT` that matter for training.
+    Parameters are those of :class:`~tabaugment.generators.GReaT` that matter for training,
+    and ``min_steps``: the fewest optimiser steps it trains for. On a few rows ``epochs`` alone
+    can mean one or two steps, after which different training sets give the same classifier;
+    so the epochs are raised to reach ``min_steps`` (``epochs_`` and ``steps_`` say what ran).
     After :meth:`fit`, ``classes_`` holds the labels seen in training, in the order of the
     columns of :meth:`predict_proba`.
     """
@@ -46,12 +53,14 @@ class LMClassifier:
         lora: bool = True,
         learning_rate: float | None = None,
         batch_size: int = 8,
+        min_steps: int = 50,
         n_threads: int = 1,
         device: str = "auto",
         random_state: RandomState = 0,
     ) -> None:
         self.model_path = model_path
         self.epochs = epochs
+        self.min_steps = min_steps
         self.lora = lora
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -62,9 +71,22 @@ class LMClassifier:
     def fit(self, table: Any, target: str) -> LMClassifier:
         """Fine-tune on ``table``'s rows (features and the label column ``target``)."""
         frame = to_pandas(table)
+        if int(self.min_steps) < 0 or int(self.epochs) < 1 or int(self.batch_size) < 1:
+            raise ParameterError(
+                f"LMClassifier needs epochs >= 1, batch_size >= 1 and min_steps >= 0; got epochs={self.epochs}, "
+                f"batch_size={self.batch_size}, min_steps={self.min_steps}."
+            )
+        per_epoch = max(1, math.ceil(len(frame) / int(self.batch_size)))
+        self.epochs_ = max(int(self.epochs), math.ceil(int(self.min_steps) / per_epoch))
+        self.steps_ = self.epochs_ * per_epoch
+        if self.epochs_ > int(self.epochs):
+            logger.info(
+                "LMClassifier: %d rows make %d step(s) per epoch; training %d epochs (%d steps) to reach min_steps=%d",
+                len(frame), per_epoch, self.epochs_, self.steps_, self.min_steps,
+            )  # fmt: skip
         lm = _LabelLast(
             model_path=self.model_path,
-            epochs=self.epochs,
+            epochs=self.epochs_,
             lora=self.lora,
             learning_rate=self.learning_rate,
             batch_size=self.batch_size,
