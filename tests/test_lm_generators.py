@@ -340,3 +340,33 @@ def test_gradient_checkpointing_and_sliced_logits_change_no_update(tiny_llama: s
     assert saved.history_[0]["loss"] == pytest.approx(plain.history_[0]["loss"], rel=1e-5)
     for a, b in zip(plain.model_.parameters(), saved.model_.parameters()):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("architecture", ["gpt2", "llama"])
+def test_row_log_likelihood_equals_the_full_vocabulary_softmax(
+    architecture: str, tiny_gpt2: str, tiny_llama: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle: scoring only labelled positions, in slices, gives what log-softmax over every
+    position's whole-vocabulary logits gives (LLE used the latter and peaked at 2.8 GB)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from tabaugment.generators.lm import _training
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_gpt2 if architecture == "gpt2" else tiny_llama).eval()
+    rng = np.random.default_rng(3)
+    vocab = model.config.vocab_size
+    examples = []
+    for length in (5, 9, 14, 3):
+        ids = rng.integers(0, vocab, length).tolist()
+        mask = (rng.random(length) < 0.6).tolist()
+        examples.append((ids, mask))
+    ids, att, labels = _training.collate(examples, 0, torch.device("cpu"))
+    monkeypatch.setattr(_training, "_LOGIT_ROWS", 3)  # several slices, cutting across rows
+    got = _training.row_log_likelihood(model, ids, att, labels)
+    with torch.no_grad():
+        logp = torch.log_softmax(model(input_ids=ids, attention_mask=att).logits[:, :-1].double(), dim=-1)
+    target = labels[:, 1:]
+    picked = logp.gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1).masked_fill(target == -100, 0.0)
+    np.testing.assert_allclose(got, picked.sum(dim=1).numpy(), rtol=1e-5, atol=1e-5)
+    assert got.shape == (4,) and np.all(got <= 0)

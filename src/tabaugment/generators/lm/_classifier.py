@@ -18,7 +18,7 @@ from tabaugment._random import RandomState
 from tabaugment.data.io import to_pandas
 from tabaugment.exceptions import DataError, NotFittedError, ParameterError
 from tabaugment.generators.lm._great import GReaT
-from tabaugment.generators.lm._training import Example, collate
+from tabaugment.generators.lm._training import Example, collate, row_log_likelihood
 from tabaugment.generators.neural._torch import torch_module
 
 __all__ = ["LMClassifier"]
@@ -150,17 +150,11 @@ class LMClassifier:
 
     def _log_likelihood(self, examples: list[Example]) -> np.ndarray:
         """Summed log-likelihood of the masked tokens of each example."""
-        torch = torch_module()
         lm = self.lm_
         out = np.zeros(len(examples))
         size = max(1, int(lm.max_batch_tokens) // max(len(e[0]) for e in examples))
         for lo in range(0, len(examples), size):
             part = examples[lo : lo + size]
             ids, att, labels = collate(part, lm.tokens_.pad, lm.device_)
-            logits = lm.model_(input_ids=ids, attention_mask=att).logits[:, :-1].float()
-            target = labels[:, 1:]
-            logp = torch.log_softmax(logits, dim=-1)
-            picked = logp.gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-            picked = picked.masked_fill(target == -100, 0.0)
-            out[lo : lo + len(part)] = picked.sum(dim=1).cpu().numpy()
+            out[lo : lo + len(part)] = row_log_likelihood(lm.model_, ids, att, labels)
         return out

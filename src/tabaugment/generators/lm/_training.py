@@ -214,13 +214,7 @@ def token_loss(model: Any, ids: Any, att: Any, labels: Any, reduction: str) -> t
     twice over with their gradient).
     """
     torch = torch_module()
-    lm = _base_lm(model)
-    body = getattr(lm, lm.base_model_prefix)
-    hidden = body(input_ids=ids, attention_mask=att, use_cache=False).last_hidden_state[:, :-1]
-    target = labels[:, 1:]
-    keep = target != -100
-    head = lm.get_output_embeddings()
-    kept, wanted = hidden[keep], target[keep]
+    head, kept, wanted, keep = _labelled_states(model, ids, att, labels)
 
     def slice_loss(h: Any, t: Any) -> Any:
         return torch.nn.functional.cross_entropy(head(h).float(), t, reduction="sum")
@@ -237,6 +231,36 @@ def token_loss(model: Any, ids: Any, att: Any, labels: Any, reduction: str) -> t
     if reduction == "mean":
         return total / max(n, 1), n
     return total, n
+
+
+def row_log_likelihood(model: Any, ids: Any, att: Any, labels: Any) -> np.ndarray:
+    """Each row's summed log-likelihood (natural log) of its labelled tokens, without gradients.
+
+    As in :func:`token_loss`, the output layer runs only at labelled positions, in slices of at
+    most ``_LOGIT_ROWS`` positions, so scoring never holds logits over the whole vocabulary
+    for every position of a batch.
+    """
+    torch = torch_module()
+    with torch.no_grad():
+        head, kept, wanted, keep = _labelled_states(model, ids, att, labels)
+        rows = keep.nonzero()[:, 0]
+        out = torch.zeros(ids.shape[0], dtype=torch.float64, device=kept.device)
+        for lo in range(0, len(wanted), _LOGIT_ROWS):
+            logits = head(kept[lo : lo + _LOGIT_ROWS]).float()
+            nll = torch.nn.functional.cross_entropy(logits, wanted[lo : lo + _LOGIT_ROWS], reduction="none")
+            out.index_add_(0, rows[lo : lo + _LOGIT_ROWS], -nll.double())
+    return np.asarray(out.cpu().numpy(), dtype=np.float64)
+
+
+def _labelled_states(model: Any, ids: Any, att: Any, labels: Any) -> tuple[Any, Any, Any, Any]:
+    """The output layer, the last hidden states at labelled positions, the tokens they predict
+    and the mask of those positions (shifted by one: position ``p`` predicts token ``p + 1``)."""
+    lm = _base_lm(model)
+    body = getattr(lm, lm.base_model_prefix)
+    hidden = body(input_ids=ids, attention_mask=att, use_cache=False).last_hidden_state[:, :-1]
+    target = labels[:, 1:]
+    keep = target != -100
+    return lm.get_output_embeddings(), hidden[keep], target[keep], keep
 
 
 def context_limit(model: Any) -> int | None:
