@@ -35,17 +35,38 @@ def _cosine_abar(steps: int) -> np.ndarray:
     return np.cumprod(1 - betas)
 
 
+_Z_MAX = 4.0  # numbers are encoded as normal scores within +-3.72 (quantiles clipped at 1e-4)
+
+
+def _draw(torch: Any, log_probs: Any, gen: Any) -> Any:
+    """One category per row from unnormalised log-probabilities (Gumbel-max, seeded)."""
+    u = torch.rand(log_probs.shape, generator=gen).clamp(1e-12, 1 - 1e-12)
+    return (log_probs - torch.log(-torch.log(u))).argmax(dim=1)
+
+
 class TabularDiffusion(NeuralGenerator):
     """TabDDPM-style diffusion generator (torch; the ``torch`` extra).
 
     Parameters
     ----------
-    steps : diffusion steps (100; TabDDPM uses 1000, slower to sample on CPU).
-    epochs, batch_size : training passes and rows per step (batch adapts to the data).
+    steps : diffusion steps in training (100; TabDDPM uses 1000, slower to sample on CPU).
+    sample_steps : steps when sampling (10), an evenly spaced subset of the training steps
+        (DDIM: Song et al. 2021; for the categories, the multinomial posterior across the
+        skipped steps). ``None`` samples with every step. Each step adds back the spread of the
+        clean numbers around the network's mean (Analytic-DPM: Bao et al. 2022), which large
+        steps otherwise lose; so on Adult 10 steps sample about 10x faster than all 100 at equal
+        quality (``benchmarks/neural_training.py``).
+    eta : share of the numeric noise drawn as in DDPM: 1 draws from the posterior
+        q(x_prev | x_t, x0) at each kept step, 0 takes DDIM's deterministic move (only the
+        spread added back stays random).
     width : MLP width (256, or 128 under 500 rows).
     learning_rate, weight_decay : AdamW settings.
-    early_stopping, patience : hold out 10% of the rows; stop when their denoising loss (fixed
-        timesteps and noise) has not improved for ``patience`` epochs, and keep the best weights.
+    early_stopping, check_every, patience : hold out 10% of the rows (from 100 rows on); every
+        ``check_every`` epochs sample rows and measure how far their binned columns and column
+        pairs are from the held-out rows'
+        (sampled with ``sample_steps``); stop when that distance has not improved for
+        ``patience`` checks and keep the best weights. A held-out loss keeps falling long after
+        the rows stop improving; this distance levels off, so training stops (``benchmarks/neural_training.py``).
     device, n_threads, random_state, progress : as for :class:`~tabaugment.generators.TVAE`.
     """
 
@@ -53,7 +74,10 @@ class TabularDiffusion(NeuralGenerator):
     _modules = ("denoiser",)
     uses_transformer = False
     _parameter_constraints: ClassVar[Constraints] = {
+        "check_every": [positive(numbers.Integral)],
         "steps": [Interval(numbers.Integral, 2, None)],
+        "sample_steps": [NONE, Interval(numbers.Integral, 2, None)],
+        "eta": [Interval(numbers.Real, 0, 1, closed="both")],
         "width": [NONE, positive(numbers.Integral)],
         "learning_rate": [positive()],
         "weight_decay": [non_negative()],
@@ -67,19 +91,24 @@ class TabularDiffusion(NeuralGenerator):
         self,
         *,
         steps: int = 100,
+        sample_steps: int | None = 10,
+        eta: float = 1.0,
         epochs: int = 200,
         batch_size: int | None = None,
         width: int | None = None,
         learning_rate: float = 1e-3,
         weight_decay: float = 1e-5,
-        early_stopping: bool = False,
-        patience: int = 10,
+        early_stopping: bool = True,
+        check_every: int = 5,
+        patience: int = 6,
         device: str = "auto",
         n_threads: int = 1,
         random_state: RandomState = None,
         progress: bool = False,
     ) -> None:
         self.steps = steps
+        self.sample_steps = sample_steps
+        self.eta = eta
         self.epochs = epochs
         self.batch_size = batch_size
         self.width = width
@@ -91,6 +120,7 @@ class TabularDiffusion(NeuralGenerator):
         self.progress = progress
         self.early_stopping = early_stopping
         self.patience = patience
+        self.check_every = check_every
 
     # ------------------------------------------------------------------ encoding
     def _encode(self, num: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
@@ -159,6 +189,7 @@ class TabularDiffusion(NeuralGenerator):
         C = [torch.as_tensor(c) for c in cats]
         Y = torch.as_tensor(labels)
         train_idx, hold_idx = self._holdout(len(Z), seed)
+        monitor = self._fidelity_monitor(num, codes, hold_idx, seed + 2)
         batch = self._batch(len(train_idx))
         log = TrainingLog(
             self.epochs, progress=self.progress, desc="diffusion", patience=self.patience if len(hold_idx) else None
@@ -176,12 +207,7 @@ class TabularDiffusion(NeuralGenerator):
                 opt.step()
                 total += loss.item()
                 count += 1
-            held = None
-            if len(hold_idx):
-                net.eval()
-                with torch.no_grad():  # the same timesteps and noise every epoch: comparable losses
-                    fixed = torch.Generator().manual_seed(seed + 2)
-                    held = self._batch_loss(torch, net, Z, C, Y, torch.as_tensor(hold_idx), abar, fixed).item()
+            held = monitor.distance(mods) if monitor is not None and (epoch + 1) % self.check_every == 0 else None
 
             def snapshot() -> None:
                 best["state"] = {k: v.detach().clone() for k, v in net.state_dict().items()}
@@ -216,6 +242,12 @@ class TabularDiffusion(NeuralGenerator):
             pos += k
         return loss
 
+    def _sampling_steps(self) -> list[int]:
+        """The timesteps the reverse chain visits, from the noisiest to 0: every one of the
+        training ``steps``, or ``sample_steps`` of them evenly spaced."""
+        k = self.steps if self.sample_steps is None else min(int(self.sample_steps), self.steps)
+        return sorted(set(np.linspace(self.steps - 1, 0, k).round().astype(int).tolist()), reverse=True)
+
     def _generate_rows(
         self, n: int, conditions: dict[int, int], rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -224,36 +256,52 @@ class TabularDiffusion(NeuralGenerator):
         net = self.modules_["denoiser"]
         abar = _cosine_abar(self.steps)
         d_num = len(self.quantiles_)
-        y = torch.full((n,), int(conditions[self.label_index]), dtype=torch.long)
+        y = torch.full((n,), int(conditions[self.label_index]), dtype=torch.long).to(self.device_)
         x = torch.randn((n, d_num), generator=gen)
-        cats = [torch.multinomial(torch.full((n, k), 1.0 / k), 1, generator=gen).squeeze(1) for k in self.cat_sizes_]
+        cats = [torch.randint(0, k, (n,), generator=gen) for k in self.cat_sizes_]
+        seen = [torch.as_tensor(m) for m in self.cat_seen_]
+        visit = self._sampling_steps()
+        eta = float(self.eta)
         with torch.no_grad():
-            for step in range(self.steps - 1, -1, -1):
+            for i, step in enumerate(visit):
                 a_t = float(abar[step])
-                a_prev = float(abar[step - 1]) if step > 0 else 1.0
-                alpha = a_t / a_prev
+                a_prev = float(abar[visit[i + 1]]) if i + 1 < len(visit) else 1.0
+                alpha = a_t / a_prev  # what survives from step visit[i+1] (or clean) to this step
                 inp = torch.cat(
                     [x, *(torch.nn.functional.one_hot(c, k).float() for c, k in zip(cats, self.cat_sizes_))], dim=1
                 )
-                out = net(inp.to(self.device_), torch.full((n,), step).to(self.device_), y.to(self.device_)).cpu()
+                out = net(inp.to(self.device_), torch.full((n,), step).to(self.device_), y).cpu()
                 eps = out[:, :d_num]
-                mean = (x - (1 - alpha) / math.sqrt(1 - a_t) * eps) / math.sqrt(alpha)
-                if step > 0:
-                    var = (1 - alpha) * (1 - a_prev) / (1 - a_t)
-                    x = mean + math.sqrt(var) * torch.randn((n, d_num), generator=gen)
+                # the clean numbers the network implies, kept within the encoding's range
+                x0 = ((x - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)).clamp(-_Z_MAX, _Z_MAX)
+                if i + 1 < len(visit):
+                    # DDIM's family: eta = 1 draws from the posterior q(x_prev | x_t, x0) (the DDPM
+                    # step when every step is visited); eta = 0 moves deterministically
+                    sigma = eta * math.sqrt((1 - alpha) * (1 - a_prev) / (1 - a_t))
+                    keep = math.sqrt(max(1 - a_prev - sigma**2, 0.0))
+                    eps = (x - math.sqrt(a_t) * x0) / math.sqrt(1 - a_t)
+                    x = math.sqrt(a_prev) * x0 + keep * eps
+                    # x0 above is the network's mean of the clean numbers; their spread around it
+                    # is lost unless added back (large steps lose most): Analytic-DPM's estimate
+                    # Var[x0 | x_t] = (1 - a_t) / a_t * (1 - E[eps^2]), exact for Gaussian data
+                    spread = (1 - a_t) / a_t * (1 - out[:, :d_num].square().mean(dim=0)).clamp(0.0, 1.0)
+                    lost = (math.sqrt(a_prev) - keep * math.sqrt(a_t / (1 - a_t))) ** 2 * spread.clamp(max=1.0)
+                    x = x + torch.sqrt(sigma**2 + lost) * torch.randn((n, d_num), generator=gen)
                 else:
-                    x = mean
+                    x = x0
                 pos = d_num
-                for i, k in enumerate(self.cat_sizes_):
-                    logits = out[:, pos : pos + k].masked_fill(~torch.as_tensor(self.cat_seen_[i]), -torch.inf)
-                    x0 = torch.softmax(logits, dim=1)
+                for j, k in enumerate(self.cat_sizes_):
+                    logits = out[:, pos : pos + k].masked_fill(~seen[j], -torch.inf)
                     pos += k
-                    if step == 0:
-                        cats[i] = torch.multinomial(x0, 1, generator=gen).squeeze(1)
+                    if i + 1 == len(visit):
+                        cats[j] = _draw(torch, torch.log_softmax(logits, dim=1), gen)
                         continue
-                    onehot = torch.nn.functional.one_hot(cats[i], k).float()
-                    post = (alpha * onehot + (1 - alpha) / k) * (a_prev * x0 + (1 - a_prev) / k)
-                    cats[i] = torch.multinomial(post / post.sum(dim=1, keepdim=True), 1, generator=gen).squeeze(1)
+                    # the multinomial posterior q(x_prev | x_t, x0), x0 averaged over the prediction
+                    onehot = torch.nn.functional.one_hot(cats[j], k).float()
+                    post = (alpha * onehot + (1 - alpha) / k) * (
+                        a_prev * torch.softmax(logits, dim=1) + (1 - a_prev) / k
+                    )
+                    cats[j] = _draw(torch, post.clamp_min(1e-30).log(), gen)
         return self._decode_rows(x.numpy(), [c.numpy() for c in cats], n)
 
     def _decode_rows(self, z: np.ndarray, cats: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
