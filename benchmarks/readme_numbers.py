@@ -599,6 +599,72 @@ def _knn_shapley_speed_block() -> str:
     return intro + _table(["method", "seconds", "ratio"], rows) + tail
 
 
+@block("lm-memory")
+def _lm_memory_block() -> str:
+    d = json.loads((RESULTS / "lm_memory.json").read_text())
+    rows = [
+        [
+            r["what"],
+            f"{r['rss_after_model_load_mb']:,.0f}",
+            f"**{r['peak_rss_mb']:,.0f}**",
+            "yes" if r["within_goal"] else "**no**",
+            f"{r['cpu_s']:,.0f}",
+        ]
+        for r in d["results"]
+    ]
+    intro = (
+        f"{d['model']}; {d['data']}; default settings, one torch thread, each case in a fresh process "
+        f"(peak = `ru_maxrss`, interpreter and libraries included; {d['machine']['cpu']}, "
+        f"torch {d['versions']['torch']}, transformers {d['versions']['transformers']}):\n\n"
+    )
+    table = _table(["case", "MB after model load", "peak MB", f"within {d['goal_mb']:,} MB", "CPU s"], rows)
+    return intro + table + f"\nCommand: `{d['command']}` (each result records the command that measured it).\n"
+
+
+@block("neural-training")
+def _neural_training_block() -> str:
+    d = json.loads((RESULTS / "neural_training.json").read_text())
+    by = pd.DataFrame(d["training"])
+    rows = []
+    for (name, setting), part in by.groupby(["generator", "setting"], sort=False):
+        rows.append(
+            [
+                f"`{name}`, {setting}" + (" (**default**)" if part["default"].all() else ""),
+                "/".join(str(int(v)) for v in part["epochs_run"]),
+                f"{part['fit_cpu_s'].mean():.0f}",
+                f"{part['sample_rows_per_cpu_s'].mean():,.0f}",
+                f"{part['quality'].mean():.3f}",
+                f"{part['tstr_roc_auc'].mean():.3f}",
+            ]
+        )
+    head = ["generator, setting", "epochs run (per seed)", "fit CPU s", "sample rows/CPU-s", "quality", "TSTR ROC-AUC"]
+    setup = d["setup"]
+    intro = (
+        f"{setup['data']} ({setup['test_rows']:,} rows); fit seeds {', '.join(map(str, setup['seeds']))}, "
+        f"{setup['threads']} thread, {d['machine']['cpu']}; quality = mean of our SDMetrics-style column shapes "
+        "and column pairs against the test file; TSTR = LightGBM on as many synthetic rows as were fitted; "
+        "means over seeds:\n\n"
+    )
+    samp = d["diffusion_sampler"]
+    full = next(r for r in samp if r["sample_steps"] == max(x["sample_steps"] for x in samp) and r["eta"] == 1.0)
+    srows = [
+        [
+            str(r["sample_steps"]),
+            f"{r['eta']:g}",
+            f"{r['rows_per_cpu_s']:,}",
+            f"{r['rows_per_cpu_s'] / full['rows_per_cpu_s']:.1f}x",
+            f"{r['quality']:.3f}",
+            f"{r['tstr_roc_auc']:.3f}",
+        ]
+        for r in samp
+    ]
+    sampler = (
+        f"\n`diffusion`'s sampler on one default fit (seed {setup['seeds'][0]}), {samp[0]['rows']:,} rows each:\n\n"
+        + _table(["sampling steps", "eta", "rows/CPU-s", "speed-up", "quality", "TSTR ROC-AUC"], srows)
+    )
+    return intro + _table(head, rows) + sampler + f"\nCommand: `{d['command']}`.\n"
+
+
 @block("hardness-at-scale")
 def _hardness_at_scale_block() -> str:
     d = json.loads((RESULTS / "hardness.json").read_text())
