@@ -31,49 +31,23 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _adult import adult, tstr_auc
 from _machine import command_line, machine_info, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "neural_training.json"
 
 
-def load(datasets: Path, rows: int):
-    from sklearn.model_selection import train_test_split
-
-    from tabaugment.data import load_dataset
-
-    ds = load_dataset("adult", root=datasets)
-    frame = ds.schema.prepare(ds.table)
-    y = ds.schema.encode_target(frame[ds.schema.target])
-    keep, _ = train_test_split(np.arange(len(frame)), train_size=rows, stratify=y, random_state=0)
-    train = frame.iloc[keep].reset_index(drop=True)
-    test = ds.schema.prepare(ds.test)
-    for col in ds.schema.categorical:  # the test file read with the training categories
-        test[col] = test[col].astype(object).astype(train[col].dtype)
-    return ds.schema, train, test
-
-
 def judge(schema, synthetic, test) -> dict[str, float]:
-    from sklearn.metrics import roc_auc_score
-
-    from tabaugment.evaluation import make_model
     from tabaugment.evaluation.fidelity import fidelity_report
 
     summary = fidelity_report(test, synthetic[test.columns], with_detection=False).summary
-    feats = list(schema.features)
-    syn = synthetic.copy()
-    for col in schema.categorical:
-        syn[col] = syn[col].astype(object).astype(test[col].dtype)
-    clf = make_model("lightgbm", random_state=0).fit(syn[feats], schema.encode_target(syn[schema.target]))
-    auc = roc_auc_score(schema.encode_target(test[schema.target]), clf.predict_proba(test[feats])[:, 1])
     return {
         "column_shapes": round(summary["column_shapes"], 4),
         "column_pairs": round(summary["column_pairs"], 4),
         "quality": round(summary["quality"], 4),
-        "tstr_roc_auc": round(float(auc), 4),
+        "tstr_roc_auc": round(tstr_auc(schema, synthetic, test), 4),
     }
 
 
@@ -137,7 +111,7 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
-    schema, train, test = load(Path(args.datasets), args.rows)
+    schema, train, test = adult(Path(args.datasets), args.rows)
     training, sampler = [], []
     with threadpool_limits(1):
         for name in args.generators:

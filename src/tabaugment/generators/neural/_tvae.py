@@ -36,11 +36,11 @@ class TVAE(NeuralGenerator):
     learning_rate, weight_decay : Adam settings.
     loss_factor : weight of the reconstruction term (2 in the reference).
     early_stopping, check_every, patience : hold out 10% of the rows (from 100 rows on); every
-        ``check_every`` epochs sample rows and measure how far their binned columns and column
-        pairs are from the held-out rows'; stop when that distance has not improved for
-        ``patience`` checks and keep the best weights. A held-out loss keeps falling long after
-        the rows stop improving; this distance levels off, so training stops (on Adult, TVAE
-        after about 50 of its 300 epochs; ``benchmarks/neural_training.py``).
+        ``check_every`` epochs sample rows and score them against the held-out rows (binned
+        column and column-pair fidelity plus ``1 -`` the held-out ROC-AUC of a logistic
+        regression trained on them: ``HeldOutFidelity``); stop when that has not improved for
+        ``patience`` checks and keep the best weights. On Adult (5,000 rows) it stopped after 85 and 160 of 300 epochs, at less than half the
+        CPU and slightly lower TSTR (``benchmarks/neural_training.py``).
     device : ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
     n_threads : torch CPU threads while fitting and sampling (1 is often fastest on small
         machines). The same seed and threads give the same rows; another number of threads can
@@ -52,7 +52,6 @@ class TVAE(NeuralGenerator):
     name = "tvae"
     _modules = ("encoder", "decoder")
     _parameter_constraints: ClassVar[Constraints] = {
-        "check_every": [positive(numbers.Integral)],
         "hidden": [NONE, positive(numbers.Integral)],
         "latent": [NONE, positive(numbers.Integral)],
         "learning_rate": [positive()],
@@ -194,7 +193,7 @@ class TVAE(NeuralGenerator):
                 dec.log_sigma.data.clamp_(np.log(0.01), np.log(1.0))
                 total += loss.item()
                 steps += 1
-            held = monitor.distance(mods) if monitor is not None and (epoch + 1) % self.check_every == 0 else None
+            held = self._held_out_check(monitor, mods, epoch)
             if log.step(epoch, {"loss": total / max(steps, 1)}, held, snapshot):
                 break
         log.close()
