@@ -186,6 +186,9 @@ def test_corrupt_and_missing_model_files(tmp_path) -> None:
         ("tvae", "hidden", 400_000),
         ("ctgan", "width", 400_000),
         ("diffusion", "width", 400_000),
+        ("tabsyn", "width", 400_000),
+        ("tabsyn", "d_token", 100_000),
+        ("ctabgan_plus", "channels", 400_000),
         ("tabular_gpt", "d_model", 65_536),
     ],
 )

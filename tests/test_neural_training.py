@@ -108,9 +108,18 @@ def test_utility_over_several_classes_is_the_macro_one_vs_rest_auc() -> None:
     assert monitor.utility(monitor._bin(empty, codes)) == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["tvae", "ctgan", "diffusion"])
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("tvae", {}),
+        ("ctgan", {}),
+        ("diffusion", {}),
+        ("tabsyn", {"vae_epochs": 5}),
+        ("ctabgan_plus", {"channels": 4, "classifier_width": 16}),
+    ],
+)
 def test_early_stopping_stops_and_keeps_the_weights_of_the_best_check(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, extra: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Early stopping stops on a few hundred rows, and the weights it keeps are those that
     scored best: the checks' distances are recorded with a copy of the weights at each check."""
@@ -125,14 +134,16 @@ def test_early_stopping_stops_and_keeps_the_weights_of_the_best_check(
 
     monkeypatch.setattr(HeldOutFidelity, "distance", recorded)
     cls = get_class("generators", name)
-    assert cls().early_stopping is (name != "ctgan")  # CTGAN's rows get worse before better: off
-    gen = cls(epochs=400, early_stopping=True, check_every=2, patience=3, random_state=0).fit(table, target=target)
+    gans = ("ctgan", "ctabgan_plus")
+    assert cls().early_stopping is (name not in gans)  # a GAN's rows get worse before better: off
+    gen = cls(epochs=400, early_stopping=True, check_every=2, patience=3, random_state=0, **extra)
+    gen.fit(table, target=target)
     assert len(gen.history_) < 400  # stopped early
     held = [h["held_out"] for h in gen.history_ if "held_out" in h]
     assert held == [c[0] for c in checks] and len(held) == len(gen.history_) // 2
     best = int(np.argmin(held))
     assert len(held) - 1 - best == 3  # three checks without improvement, then the stop
-    kept = ["generator"] if name == "ctgan" else list(gen.modules_)  # CTGAN keeps the best generator
+    kept = ["generator"] if name in gans else list(gen.modules_)  # a GAN keeps the best generator
     for k in kept:
         for p, v in gen.modules_[k].state_dict().items():
             assert torch.equal(v, checks[best][1][k][p]), (k, p)

@@ -48,8 +48,10 @@ _LAZY = {
     "available": "tabaugment._registry",
     "Constraints": "tabaugment.data",
     "TabularDiffusion": "tabaugment.generators",
+    "TabSyn": "tabaugment.generators",
     "TVAE": "tabaugment.generators",
     "CTGAN": "tabaugment.generators",
+    "CTABGANPlus": "tabaugment.generators",
     "AdversarialRandomForest": "tabaugment.generators",
     "make_model": "tabaugment.evaluation",
 }

@@ -71,13 +71,19 @@ class NeuralGenerator(BaseGenerator):
 
         t0 = time.perf_counter()
         if self.uses_transformer:
-            self.transformer_ = TableTransformer(random_state=seed).fit(num, codes, n_cats)
+            self.transformer_ = TableTransformer(random_state=seed, **self._transformer_options()).fit(
+                num, codes, n_cats
+            )
         self.preprocess_seconds_ = time.perf_counter() - t0  # the transform of the rows is timed in _train
         labels = codes[:, t]
         self.class_counts_ = np.bincount(labels[labels >= 0], minlength=n_cats[t]).astype(np.int64)
         self.device_ = resolve_device(self.device)
         with self._threads():
             self._train(num, codes, seed)
+
+    def _transformer_options(self) -> dict[str, Any]:
+        """Options of the :class:`TableTransformer` a subclass needs beyond the defaults."""
+        return {}
 
     def _has_rows(self, column: int, code: int) -> bool:
         if column == self.target_index:

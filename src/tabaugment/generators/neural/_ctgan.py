@@ -52,7 +52,7 @@ class CTGAN(NeuralGenerator):
 
     name = "ctgan"
     conditionable = "categorical"
-    _modules = ("generator", "discriminator")
+    _modules: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
     _parameter_constraints: ClassVar[Constraints] = {
         "pac": [positive(numbers.Integral)],
         "width": [NONE, positive(numbers.Integral)],
@@ -137,6 +137,15 @@ class CTGAN(NeuralGenerator):
                 parts.append(y)
         return torch.cat(parts, dim=1)
 
+    def _pack_size(self, n: int) -> int:
+        return int(min(self.pac, max(1, n // 20)))  # at least two packs of rows per batch
+
+    def _extra_generator_loss(self, torch: Any, mods: dict[str, Any], fake_in: Any, real_in: Any) -> Any:
+        """Terms a variant adds to the generator's loss (none here): ``fake_in`` and ``real_in``
+        are generated and real rows with their conditional vectors, the same conditions in the
+        same order."""
+        return 0.0
+
     # ------------------------------------------------------------------ training-by-sampling
     def _prepare_sampler(self, data: np.ndarray) -> None:
         self.cond_spans_ = self._cond_layout()
@@ -175,7 +184,7 @@ class CTGAN(NeuralGenerator):
     def _train(self, num: np.ndarray, codes: np.ndarray, seed: int) -> None:
         torch = torch_module()
         self._n_fit = n = len(codes)
-        self.pac_ = int(min(self.pac, max(1, n // 20)))  # at least two packs of rows per batch
+        self.pac_ = self._pack_size(n)
         rng = np.random.default_rng(seed)
         import time
 
@@ -232,12 +241,17 @@ class CTGAN(NeuralGenerator):
                     opt_d.zero_grad()
                     loss_d.backward()
                     opt_d.step()
-                cond_np, cols, slots, _ = self._sample_cond(batch, rng)
+                cond_np, cols, slots, rows = self._sample_cond(batch, rng)
                 cond = torch.as_tensor(cond_np, device=self.device_)
                 z = torch.randn((batch, self.noise_dim), generator=gen).to(self.device_)
                 raw = G(torch.cat([z, cond], dim=1))
-                fake = self._activate(torch, raw, gen)
-                loss_g = -D(torch.cat([fake, cond], dim=1)).mean() + self._cond_loss(torch, raw, cols, slots)
+                fake_in = torch.cat([self._activate(torch, raw, gen), cond], dim=1)
+                real_in = torch.cat([X[torch.as_tensor(rows)].to(self.device_), cond], dim=1)
+                loss_g = (
+                    -D(fake_in).mean()
+                    + self._cond_loss(torch, raw, cols, slots)
+                    + self._extra_generator_loss(torch, mods, fake_in, real_in)
+                )
                 opt_g.zero_grad()
                 loss_g.backward()
                 opt_g.step()

@@ -72,7 +72,7 @@ class TabularDiffusion(NeuralGenerator):
     """
 
     name = "diffusion"
-    _modules = ("denoiser",)
+    _modules: ClassVar[tuple[str, ...]] = ("denoiser",)
     uses_transformer = False
     _parameter_constraints: ClassVar[Constraints] = {
         "steps": [Interval(numbers.Integral, 2, None)],

@@ -8,6 +8,7 @@ torch's global one.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -17,12 +18,19 @@ from torch.nn import functional as F
 
 __all__ = [
     "GPT",
+    "IMAGE_SIDES",
+    "CTABGANDiscriminator",
+    "CTABGANGenerator",
     "CTGANDiscriminator",
     "CTGANGenerator",
     "Denoiser",
+    "LabelClassifier",
+    "LatentDenoiser",
     "LocalDropout",
     "TVAEDecoder",
     "TVAEEncoder",
+    "TabSynDecoder",
+    "TabSynEncoder",
     "set_dropout_generator",
 ]
 
@@ -130,7 +138,92 @@ class CTGANDiscriminator(nn.Module):
         set_dropout_generator(self, generator)
 
 
+# ---------------------------------------------------------------------- CTAB-GAN+
+IMAGE_SIDES = (4, 8, 16, 24, 32, 48, 64, 96, 128)
+
+
+def _conv_plan(side: int, channels: int) -> list[tuple[int, int]]:
+    """(channels, side) of each feature map, from the one-channel image down to at most
+    three halvings (DCGAN's layout as CTAB-GAN uses it)."""
+    plan = [(1, side), (channels, side // 2)]
+    while plan[-1][1] > 3 and len(plan) < 4:
+        plan.append((plan[-1][0] * 2, plan[-1][1] // 2))
+    return plan
+
+
+class CTABGANGenerator(nn.Module):
+    """Noise and a conditional vector (as a 1x1 image of channels) up through transposed
+    convolutions to a ``side`` x ``side`` image, read row-wise and cut to ``d_data`` values."""
+
+    def __init__(self, d_in: int, d_data: int, side: int, channels: int) -> None:
+        super().__init__()
+        plan = _conv_plan(side, channels)
+        layers: list[nn.Module] = [nn.ConvTranspose2d(d_in, plan[-1][0], plan[-1][1], 1, 0, bias=False)]
+        for (c_out, _), (c_in, _) in zip(reversed(plan[:-1]), reversed(plan[1:])):
+            layers += [nn.BatchNorm2d(c_in), nn.ReLU(), nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)]
+        self.net = nn.Sequential(*layers)
+        self.d_data = d_data
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z[:, :, None, None]).flatten(1)[:, : self.d_data]
+
+
+class CTABGANDiscriminator(nn.Module):
+    """A critic over rows with their conditional vectors laid out as a zero-padded square
+    image: strided convolutions (layer-normalised, LeakyReLU) to features, then one score.
+    ``features`` are what the information loss compares."""
+
+    def __init__(self, d_in: int, side: int, channels: int) -> None:
+        super().__init__()
+        plan = _conv_plan(side, channels)
+        layers: list[nn.Module] = []
+        for i, ((c_in, _), (c_out, _)) in enumerate(itertools.pairwise(plan)):
+            layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=i == 0))
+            if i:  # layer norm, not batch norm: the gradient penalty is per row
+                layers.append(nn.GroupNorm(1, c_out))
+            layers.append(nn.LeakyReLU(0.2))
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Conv2d(plan[-1][0], 1, plan[-1][1], 1, 0)
+        self.side = side
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        img = F.pad(x, (0, self.side * self.side - x.shape[1])).view(-1, 1, self.side, self.side)
+        return self.body(img)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).flatten(1)
+
+    def set_generator(self, generator: torch.Generator) -> None:
+        """No dropout inside; here for the training loop CTGAN shares."""
+
+
+class LabelClassifier(nn.Module):
+    """CTAB-GAN's auxiliary classifier: a row's features to its label's logits."""
+
+    def __init__(self, d_in: int, n_labels: int, width: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(d_in, width),
+            nn.LeakyReLU(0.2),
+            nn.Linear(width, width),
+            nn.LeakyReLU(0.2),
+            nn.Linear(width, n_labels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 # ---------------------------------------------------------------------- diffusion
+def sinusoid(t: torch.Tensor, width: int) -> torch.Tensor:
+    """Sinusoidal embedding (``width`` features) of a timestep or noise level per row."""
+    half = width // 2
+    freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / half).to(t.device)
+    ang = t.float()[:, None] * freqs[None, :]
+    emb = torch.cat([torch.cos(ang), torch.sin(ang)], dim=1)
+    return F.pad(emb, (0, width - emb.shape[1])) if emb.shape[1] < width else emb
+
+
 class Denoiser(nn.Module):
     """Predicts the Gaussian noise of the numbers and the clean categories' logits from a noisy
     row, its timestep and its label."""
@@ -151,13 +244,104 @@ class Denoiser(nn.Module):
         self.width = width
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        half = self.width // 2
-        freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / half).to(x.device)
-        ang = t.float()[:, None] * freqs[None, :]
-        emb = torch.cat([torch.cos(ang), torch.sin(ang)], dim=1)
-        if emb.shape[1] < self.width:
-            emb = F.pad(emb, (0, self.width - emb.shape[1]))
-        return self.body(self.inp(x) + self.time(emb) + self.label(y))
+        return self.body(self.inp(x) + self.time(sinusoid(t, self.width)) + self.label(y))
+
+
+# ---------------------------------------------------------------------- TabSyn
+class _TokenAttention(nn.Module):
+    """Post-norm transformer block whose tokens (one per column) all attend to each other."""
+
+    def __init__(self, d_token: int, n_heads: int, hidden: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_token, 3 * d_token)
+        self.proj = nn.Linear(d_token, d_token)
+        self.ln1, self.ln2 = nn.LayerNorm(d_token), nn.LayerNorm(d_token)
+        self.mlp = nn.Sequential(nn.Linear(d_token, hidden), nn.ReLU(), nn.Linear(hidden, d_token))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        h = self.n_heads
+        q, k, v = (z.view(b, t, h, d // h).transpose(1, 2) for z in self.qkv(x).split(d, dim=2))
+        y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(b, t, d)
+        x = self.ln1(x + self.proj(y))
+        return self.ln2(x + self.mlp(x))
+
+
+def _token_stack(d_token: int, n_layers: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(*(_TokenAttention(d_token, 1, hidden) for _ in range(n_layers)))
+
+
+class TabSynEncoder(nn.Module):
+    """Columns to tokens (a number ``x`` to ``x w + b``, a category to its embedding plus a
+    column bias), then two transformer stacks to each token's latent mean and log-variance."""
+
+    cat_offsets: torch.Tensor  # a buffer: where each column's levels start in the embedding
+
+    def __init__(self, d_num: int, cat_sizes: list[int], d_token: int, n_layers: int, hidden: int) -> None:
+        super().__init__()
+        self.num_weight = nn.Parameter(torch.zeros(d_num, d_token))
+        self.num_bias = nn.Parameter(torch.zeros(d_num, d_token))
+        self.cat_embedding = nn.Embedding(max(sum(cat_sizes), 1), d_token)
+        self.cat_bias = nn.Parameter(torch.zeros(len(cat_sizes), d_token))
+        self.register_buffer("cat_offsets", torch.tensor([0, *cat_sizes[:-1]], dtype=torch.long).cumsum(0))
+        self.mu = _token_stack(d_token, n_layers, hidden)
+        self.logvar = _token_stack(d_token, n_layers, hidden)
+
+    def tokens(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        parts = [x_num[:, :, None] * self.num_weight[None] + self.num_bias[None]]
+        if x_cat.shape[1]:
+            parts.append(self.cat_embedding(x_cat + self.cat_offsets[None]) + self.cat_bias[None])
+        return torch.cat(parts, dim=1)
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        tok = self.tokens(x_num, x_cat)
+        return self.mu(tok), self.logvar(tok)
+
+
+class TabSynDecoder(nn.Module):
+    """Latent tokens through a transformer stack, then each column's token to its value: a
+    number by a dot product with the column's weights, a category by a linear layer to logits."""
+
+    def __init__(self, d_num: int, cat_sizes: list[int], d_token: int, n_layers: int, hidden: int) -> None:
+        super().__init__()
+        self.d_num = d_num
+        self.body = _token_stack(d_token, n_layers, hidden)
+        self.num_weight = nn.Parameter(torch.zeros(d_num, d_token))
+        self.num_bias = nn.Parameter(torch.zeros(d_num))
+        self.cat_heads = nn.ModuleList([nn.Linear(d_token, k) for k in cat_sizes])
+
+    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        h = self.body(z)
+        num = (h[:, : self.d_num] * self.num_weight[None]).sum(dim=2) + self.num_bias[None]
+        return num, [head(h[:, self.d_num + i]) for i, head in enumerate(self.cat_heads)]
+
+
+class LatentDenoiser(nn.Module):
+    """The network inside an EDM denoiser (Karras et al. 2022) over flattened latent rows: the
+    noisy latent, the embedded noise level and the label's embedding to a correction. It keeps
+    the latents' standardisation as buffers so a saved generator carries it."""
+
+    def __init__(self, d_latent: int, n_labels: int, width: int) -> None:
+        super().__init__()
+        self.register_buffer("latent_mean", torch.zeros(d_latent))
+        self.register_buffer("latent_std", torch.ones(d_latent))
+        self.width = width
+        self.inp = nn.Linear(d_latent, width)
+        self.noise = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
+        self.label = nn.Embedding(n_labels, width)
+        self.body = nn.Sequential(
+            nn.Linear(width, 2 * width),
+            nn.SiLU(),
+            nn.Linear(2 * width, 2 * width),
+            nn.SiLU(),
+            nn.Linear(2 * width, width),
+            nn.SiLU(),
+            nn.Linear(width, d_latent),
+        )
+
+    def forward(self, x: torch.Tensor, c_noise: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.body(self.inp(x) + self.noise(sinusoid(c_noise, self.width)) + self.label(y))
 
 
 # ---------------------------------------------------------------------- GPT

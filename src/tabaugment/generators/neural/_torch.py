@@ -29,7 +29,8 @@ def resolve_device(device: str) -> Any:
 
 
 def init_weights(module: Any, generator: Any) -> None:
-    """Re-initialise every Linear layer from a local generator (never the global RNG)."""
+    """Re-initialise every linear and convolutional layer from a local generator (never the
+    global RNG); batch norms start at their defaults (2-d ones as in DCGAN)."""
     torch = torch_module()
     with torch.no_grad():
         for layer in module.modules():
@@ -38,6 +39,13 @@ def init_weights(module: Any, generator: Any) -> None:
                 if layer.bias is not None:
                     bound = 1 / math.sqrt(layer.in_features)
                     torch.nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+            elif isinstance(layer, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):  # DCGAN's initialisation
+                torch.nn.init.normal_(layer.weight, 0.0, 0.02, generator=generator)
+                if layer.bias is not None:
+                    layer.bias.zero_()
+            elif isinstance(layer, torch.nn.BatchNorm2d):
+                torch.nn.init.normal_(layer.weight, 1.0, 0.02, generator=generator)
+                layer.bias.zero_()
             elif isinstance(layer, torch.nn.BatchNorm1d):
                 layer.reset_parameters()
 

@@ -1,10 +1,16 @@
-"""Mode-specific normalisation and one-hot encoding for neural generators (TVAE, CTGAN).
+"""Mode-specific normalisation and one-hot encoding for neural generators (TVAE, CTGAN, CTAB-GAN+).
 
 Numerical column (Xu et al. 2019): a variational Gaussian mixture, fitted on at most
 ``max_fit_rows`` values, keeps the modes with weight above ``min_weight``. A value becomes
 (one-hot of its mode, alpha = (x - mu_mode) / (4 sigma_mode) clipped to [-0.99, 0.99]); the
 mode is drawn from the posterior with a seeded generator (as in the paper), or taken as the
 most likely one. Missing values get a mode slot of their own (alpha = 0).
+
+With ``point_mass`` set (CTAB-GAN's mixed-type encoder, Zhao et al. 2021), every value that
+holds at least that share of a column's present values (at most ``max_modes`` of them, the
+most frequent) gets a mode slot of its own with alpha = 0, and the mixture is fitted on the
+other values; such a value (a zero capital gain, a round amount) comes back exactly instead
+of smeared by its Gaussian.
 
 Categorical column: one-hot, with a slot for missing values. Columns with more than
 ``max_levels`` levels keep their most frequent ``max_levels - 1`` levels and group the rest
@@ -43,9 +49,11 @@ class TableTransformer:
         min_weight: float = 0.005,
         max_levels: int = 100,
         max_fit_rows: int = 5000,
+        point_mass: float | None = None,
         random_state: int = 0,
     ) -> None:
         self.max_modes = max_modes
+        self.point_mass = point_mass
         self.min_weight = min_weight
         self.max_levels = max_levels
         self.max_fit_rows = max_fit_rows
@@ -59,10 +67,15 @@ class TableTransformer:
         self.means_: list[np.ndarray] = []
         self.stds_: list[np.ndarray] = []
         self.has_missing_num_: list[bool] = []
+        self.points_: list[np.ndarray] = []
         for j in range(num.shape[1]):
             col = num[:, j]
             present = col[~np.isnan(col)]
             self.has_missing_num_.append(bool(np.isnan(col).any()))
+            points = self._point_masses(present)
+            self.points_.append(points)
+            if len(points) and not np.isin(present, points).all():
+                present = present[~np.isin(present, points)]
             if len(present) > self.max_fit_rows:
                 present = rng.choice(present, self.max_fit_rows, replace=False)
             k = int(min(self.max_modes, max(1, len(np.unique(present)))))
@@ -111,12 +124,22 @@ class TableTransformer:
         self._layout()
         return self
 
+    def _point_masses(self, present: np.ndarray) -> np.ndarray:
+        """The values holding at least ``point_mass`` of ``present`` (the most frequent
+        ``max_modes``), sorted; none without ``point_mass``."""
+        if self.point_mass is None or not len(present):
+            return np.zeros(0)
+        values, counts = np.unique(present, return_counts=True)
+        heavy = np.flatnonzero(counts >= self.point_mass * len(present))
+        heavy = heavy[np.argsort(-counts[heavy], kind="stable")][: self.max_modes]
+        return np.sort(values[heavy])
+
     def _layout(self) -> None:
         spans, pos = [], 0
         for j in range(len(self.means_)):
             spans.append(Span(pos, 1, "alpha", j, "value"))
             pos += 1
-            width = len(self.means_[j]) + (1 if self.has_missing_num_[j] else 0)
+            width = len(self.means_[j]) + len(self.points_[j]) + (1 if self.has_missing_num_[j] else 0)
             spans.append(Span(pos, width, "onehot", j, "mode"))
             pos += width
         for j in range(len(self.keep_)):
@@ -146,9 +169,12 @@ class TableTransformer:
                 p /= p.sum(axis=1, keepdims=True)
                 mode = (p.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1).clip(0, len(mu) - 1)
             alpha = np.clip(z[np.arange(n), mode] / 4, -0.99, 0.99)
-            alpha[miss] = 0.0
+            points = self.points_[j]
+            at = np.searchsorted(points, x).clip(0, max(len(points) - 1, 0))
+            exact = ~miss & (points[at] == x) if len(points) else np.zeros(n, dtype=bool)
+            alpha[miss | exact] = 0.0
             out[:, a_span.start] = alpha
-            slot = np.where(miss, len(mu), mode)
+            slot = np.where(miss, len(mu) + len(points), np.where(exact, len(mu) + at, mode))
             out[np.arange(n), m_span.start + slot] = 1.0
         for j in range(codes.shape[1]):
             span = next(spans)
@@ -185,10 +211,12 @@ class TableTransformer:
             a_span, m_span = next(spans), next(spans)
             mode = out[:, m_span.start : m_span.start + m_span.width].argmax(axis=1)
             alpha = np.clip(out[:, a_span.start], -1, 1)
-            k = len(self.means_[j])
+            k, points = len(self.means_[j]), self.points_[j]
             safe = np.minimum(mode, k - 1)
             num[:, j] = alpha * 4 * self.stds_[j][safe] + self.means_[j][safe]
-            num[mode >= k, j] = np.nan
+            exact = (mode >= k) & (mode < k + len(points))
+            num[exact, j] = points[mode[exact] - k]
+            num[mode >= k + len(points), j] = np.nan
         for j in range(n_cat):
             span = next(spans)
             slot = out[:, span.start : span.start + span.width].argmax(axis=1)
@@ -208,6 +236,7 @@ class TableTransformer:
         for j in range(len(self.means_)):
             arrays[f"tf/means/{j}"] = self.means_[j]
             arrays[f"tf/stds/{j}"] = self.stds_[j]
+            arrays[f"tf/points/{j}"] = self.points_[j].astype(np.float64)
         for j in range(len(self.keep_)):
             arrays[f"tf/keep/{j}"] = self.keep_[j].astype(np.int64)
             arrays[f"tf/other/{j}"] = self.other_codes_[j].astype(np.int64)
@@ -216,7 +245,8 @@ class TableTransformer:
             "has_missing_num": self.has_missing_num_,
             "missing_cat": self.missing_cat_,
             "params": {
-                k: getattr(self, k) for k in ("max_modes", "min_weight", "max_levels", "max_fit_rows", "random_state")
+                k: getattr(self, k)
+                for k in ("max_modes", "min_weight", "max_levels", "max_fit_rows", "point_mass", "random_state")
             },
         }
         return state, arrays
@@ -229,6 +259,7 @@ class TableTransformer:
         n_num, n_cat = len(tf.has_missing_num_), len(tf.missing_cat_)
         tf.means_ = [arrays[f"tf/means/{j}"] for j in range(n_num)]
         tf.stds_ = [arrays[f"tf/stds/{j}"] for j in range(n_num)]
+        tf.points_ = [arrays.get(f"tf/points/{j}", np.zeros(0)) for j in range(n_num)]  # none before point masses
         tf.keep_ = [arrays[f"tf/keep/{j}"] for j in range(n_cat)]
         tf.other_codes_ = [arrays[f"tf/other/{j}"] for j in range(n_cat)]
         tf.other_probs_ = [arrays[f"tf/other_p/{j}"] for j in range(n_cat)]
