@@ -20,7 +20,15 @@ steps); rows per CPU-second, fidelity, TSTR.
 
 Everything on one thread, one process, back to back; CPU seconds by ``time.process_time``.
 
+Part 3 (``--default-only``): a generator in its default setting only, no comparison of
+settings; how ``tabsyn`` and ``ctabgan_plus`` are measured.
+
+A run replaces the rows of the generators it measures and keeps the others already in
+``--out`` (read when the results are written, so two runs of other generators can share the
+file); every row records the command that measured it.
+
 Run: python benchmarks/neural_training.py [--rows 5000] [--seeds 0 1] [--generators tvae ctgan diffusion]
+     python benchmarks/neural_training.py --generators tabsyn ctabgan_plus --default-only
 """
 
 from __future__ import annotations
@@ -51,10 +59,12 @@ def judge(schema, synthetic, test) -> dict[str, float]:
     }
 
 
-def fit_one(name: str, early_stopping: bool, schema, train, test, seed: int) -> tuple[dict, object]:
+def fit_one(name: str, early_stopping: bool | None, schema, train, test, seed: int) -> tuple[dict, object]:
+    """Fit and judge one generator; ``early_stopping=None`` keeps its default."""
     from tabaugment._registry import get_class
 
     cls = get_class("generators", name)
+    early_stopping = cls().early_stopping if early_stopping is None else early_stopping
     gen = cls(random_state=seed, n_threads=1, early_stopping=early_stopping)
     c0 = time.process_time()
     gen.fit(train, target=schema.target)
@@ -72,9 +82,12 @@ def fit_one(name: str, early_stopping: bool, schema, train, test, seed: int) -> 
         "epochs_run": len(gen.history_),
         "best_check_epoch": None if best is None else int(best["epoch"]) + 1,
         "fit_cpu_s": round(fit_cpu, 1),
+        "command": command_line(),
         "sample_rows_per_cpu_s": round(len(train) / max(sample_cpu, 1e-9)),
         **judge(schema, syn, test),
     }
+    if hasattr(gen, "vae_history_"):  # TabSyn: how well its first stage reconstructs the rows
+        row["vae_last_epoch_recon_loss"] = round(gen.vae_history_[-1]["recon"], 4)
     print(json.dumps(row), flush=True)
     return row, gen
 
@@ -105,6 +118,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--generators", nargs="+", default=["tvae", "ctgan", "diffusion"])
+    parser.add_argument("--default-only", action="store_true", help="fit each generator in its default setting only")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
     import torch
@@ -112,10 +126,13 @@ def main() -> None:
 
     torch.set_num_threads(1)
     schema, train, test = adult(Path(args.datasets), args.rows)
-    training, sampler = [], []
+    training, sampler = [], None
     with threadpool_limits(1):
         for name in args.generators:
             for seed in args.seeds:
+                if args.default_only:
+                    training.append(fit_one(name, None, schema, train, test, seed)[0])
+                    continue
                 stop_row, gen = fit_one(name, True, schema, train, test, seed)
                 full_row, full_gen = fit_one(name, False, schema, train, test, seed)
                 stop_row["cpu_ratio_every_epoch_over_early_stopping"] = round(
@@ -125,6 +142,13 @@ def main() -> None:
                 gen = gen if stop_row["default"] else full_gen
                 if name == "diffusion" and seed == args.seeds[0]:
                     sampler = sampler_rows(gen, schema, test, 5000)
+    # merged when written, so runs measuring other generators side by side keep each other's rows
+    old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    kept = [
+        {"command": old.get("command"), **r} for r in old.get("training", []) if r["generator"] not in args.generators
+    ]
+    training = kept + training
+    sampler = old.get("diffusion_sampler", []) if sampler is None else sampler
     Path(args.out).write_text(
         json.dumps(
             {
@@ -135,7 +159,7 @@ def main() -> None:
                 "setup": {
                     "data": f"adult: {args.rows} training rows (stratified, seed 0); judged on the official test file",
                     "test_rows": len(test),
-                    "seeds": args.seeds,
+                    "seeds": sorted({r["seed"] for r in training}),
                     "threads": 1,
                 },
                 "training": training,

@@ -662,7 +662,8 @@ def _neural_training_block() -> str:
         f"\n`diffusion`'s sampler on one default fit (seed {setup['seeds'][0]}), {samp[0]['rows']:,} rows each:\n\n"
         + _table(["sampling steps", "eta", "rows/CPU-s", "speed-up", "quality", "TSTR ROC-AUC"], srows)
     )
-    return intro + _table(head, rows) + sampler + f"\nCommand: `{d['command']}`.\n"
+    commands = list(dict.fromkeys(r.get("command", d["command"]) for r in d["training"]))
+    return intro + _table(head, rows) + sampler + "\nCommands: " + "; ".join(f"`{c}`" for c in commands) + ".\n"
 
 
 @block("hardness-at-scale")
