@@ -163,7 +163,7 @@ class CTABGANPlus(CTGAN):
             init_weights(m, gen)
         return mods
 
-    def _extra_generator_loss(self, torch: Any, mods: dict[str, Any], fake_in: Any, real_in: Any) -> Any:
+    def _extra_generator_loss(self, torch: Any, mods: dict[str, Any], fake_in: Any, real: Any) -> Any:
         F = torch.nn.functional
         D, C = mods["discriminator"], mods["classifier"]
         span = self.transformer_.category_span(self.label_index)
@@ -177,14 +177,14 @@ class CTABGANPlus(CTGAN):
             )
             self._classifier_opt = (C, opt)
         opt = self._classifier_opt[1]
-        real = real_in.detach()
-        loss_c = F.cross_entropy(C(real[:, feats]), real[:, labels].argmax(dim=1))
+        real_in = real().detach()
+        loss_c = F.cross_entropy(C(real_in[:, feats]), real_in[:, labels].argmax(dim=1))
         opt.zero_grad()
         loss_c.backward()
         opt.step()
         loss = self.classifier_weight * F.cross_entropy(C(fake_in[:, feats]), fake_in[:, labels].argmax(dim=1).detach())
         # the information loss: first and second moments of the critic's features
-        f_fake, f_real = D.features(fake_in).flatten(1), D.features(real).flatten(1).detach()
+        f_fake, f_real = D.features(fake_in).flatten(1), D.features(real_in).flatten(1).detach()
         info = (f_fake.mean(0) - f_real.mean(0)).norm() + (f_fake.std(0) - f_real.std(0)).norm()
         return loss + self.info_weight * info
 

@@ -140,10 +140,10 @@ class CTGAN(NeuralGenerator):
     def _pack_size(self, n: int) -> int:
         return int(min(self.pac, max(1, n // 20)))  # at least two packs of rows per batch
 
-    def _extra_generator_loss(self, torch: Any, mods: dict[str, Any], fake_in: Any, real_in: Any) -> Any:
-        """Terms a variant adds to the generator's loss (none here): ``fake_in`` and ``real_in``
-        are generated and real rows with their conditional vectors, the same conditions in the
-        same order."""
+    def _extra_generator_loss(self, torch: Any, mods: dict[str, Any], fake_in: Any, real: Any) -> Any:
+        """Terms a variant adds to the generator's loss (none here): ``fake_in`` holds generated
+        rows with their conditional vectors; ``real()`` returns real rows with the same
+        conditional vectors in the same order (built only when a variant asks)."""
         return 0.0
 
     # ------------------------------------------------------------------ training-by-sampling
@@ -246,11 +246,14 @@ class CTGAN(NeuralGenerator):
                 z = torch.randn((batch, self.noise_dim), generator=gen).to(self.device_)
                 raw = G(torch.cat([z, cond], dim=1))
                 fake_in = torch.cat([self._activate(torch, raw, gen), cond], dim=1)
-                real_in = torch.cat([X[torch.as_tensor(rows)].to(self.device_), cond], dim=1)
+
+                def real(rows: Any = rows, cond: Any = cond) -> Any:
+                    return torch.cat([X[torch.as_tensor(rows)].to(self.device_), cond], dim=1)
+
                 loss_g = (
                     -D(fake_in).mean()
                     + self._cond_loss(torch, raw, cols, slots)
-                    + self._extra_generator_loss(torch, mods, fake_in, real_in)
+                    + self._extra_generator_loss(torch, mods, fake_in, real)
                 )
                 opt_g.zero_grad()
                 loss_g.backward()

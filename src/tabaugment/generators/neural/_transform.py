@@ -74,8 +74,9 @@ class TableTransformer:
             self.has_missing_num_.append(bool(np.isnan(col).any()))
             points = self._point_masses(present)
             self.points_.append(points)
-            if len(points) and not np.isin(present, points).all():
-                present = present[~np.isin(present, points)]
+            at_point = np.isin(present, points)
+            if at_point.any() and not at_point.all():
+                present = present[~at_point]
             if len(present) > self.max_fit_rows:
                 present = rng.choice(present, self.max_fit_rows, replace=False)
             k = int(min(self.max_modes, max(1, len(np.unique(present)))))
