@@ -243,10 +243,15 @@ def test_data_oob_counts_each_row_out_of_about_a_third_of_the_bags() -> None:
     st.integers(0, 10**6),
 )
 def test_flip_labels_changes_exactly_the_rows_it_reports(n, rate, kind, k, seed) -> None:
+    from tabaugment.exceptions import ParameterError
     from tabaugment.hardness import flip_labels
 
     rng = np.random.default_rng(seed)
     y = np.r_[np.arange(k), rng.integers(0, k, n - k)]  # every class present
+    if kind == "class_conditional" and np.bincount(y).min() < 2:  # no row of the rarest class can flip
+        with pytest.raises(ParameterError, match="too few rows"):
+            flip_labels(y, rate, kind, np.random.default_rng(seed))
+        return
     noisy, flipped = flip_labels(y, rate, kind, np.random.default_rng(seed))
     changed = np.flatnonzero(noisy != y)
     np.testing.assert_array_equal(changed, flipped)
