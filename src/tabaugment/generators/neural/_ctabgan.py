@@ -35,7 +35,7 @@ from tabaugment._random import RandomState
 from tabaugment.exceptions import DataError
 from tabaugment.generators.neural._ctgan import CTGAN
 from tabaugment.generators.neural._torch import init_weights, torch_module
-from tabaugment.params import NONE, Constraints, Interval, non_negative, positive
+from tabaugment.params import Constraints, non_negative, positive
 
 __all__ = ["CTABGANPlus"]
 
@@ -67,7 +67,6 @@ class CTABGANPlus(CTGAN):
     _parameter_constraints: ClassVar[Constraints] = {
         "channels": [positive(numbers.Integral)],
         "classifier_width": [positive(numbers.Integral)],
-        "point_mass": [NONE, Interval(numbers.Real, 0, 1, closed="right")],
         "info_weight": [non_negative()],
         "classifier_weight": [non_negative()],
     }
@@ -120,9 +119,6 @@ class CTABGANPlus(CTGAN):
         self.n_threads = n_threads
         self.random_state = random_state
         self.progress = progress
-
-    def _transformer_options(self) -> dict[str, Any]:
-        return {"point_mass": self.point_mass}
 
     def _pack_size(self, n: int) -> int:
         return 1
