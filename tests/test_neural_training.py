@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -239,3 +240,96 @@ def test_sampler_draws_the_data_distribution_given_the_exact_noise_predictor(
         assert np.all(freq[~np.asarray(allowed)] == 0)
         assert np.abs(freq[np.asarray(allowed)] - 1 / np.sum(allowed)).max() < 0.02
     assert math.isfinite(float(z.sum()))
+
+
+# ---------------------------------------------------------------------- CTGAN's free sampling
+@pytest.fixture(scope="module")
+def _three_class_ctgan() -> tuple[Any, Any, str]:
+    from tabaugment.generators import CTGAN
+
+    table, target = contract_table(300, n_classes=3)
+    return CTGAN(epochs=2, random_state=0).fit(table, target=target), table, target
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 700), seed=st.integers(0, 1000))
+def test_free_sampling_keeps_each_class_share_exactly(_three_class_ctgan: Any, n: int, seed: int) -> None:
+    """Rows drawn by columns are kept per class as the generator labels them, so each class
+    gets exactly its share of the rows (as conditioning on the label would give), the same
+    seed gives the same rows, and the label is the generator's, never overwritten."""
+    from tabaugment.generators.base import allocate
+
+    gen, table, target = _three_class_ctgan
+    rows = gen.sample(n, random_state=seed)
+    counts = rows[target].value_counts()
+    want = allocate(n, gen.class_counts_)
+    assert {gen.spec_.categories[target][c]: int(k) for c, k in enumerate(want) if k} == counts.to_dict()
+    pd.testing.assert_frame_equal(rows, gen.sample(n, random_state=seed))
+
+
+def test_free_sampling_draws_by_columns_and_label_sampling_conditions_every_row(
+    _three_class_ctgan: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``"columns"`` draws through conditions on every categorical column; ``"label"`` and any
+    sampling with conditions condition on the label only (the path before free sampling)."""
+    gen, table, target = _three_class_ctgan
+    calls: list[np.ndarray] = []
+    free = type(gen)._generate_free
+
+    def spy(self: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+        out = free(self, n, rng)
+        calls.append(out)
+        return out
+
+    monkeypatch.setattr(type(gen), "_generate_free", spy)
+    gen.sample(400, random_state=0)
+    assert calls
+    chosen = np.concatenate(calls)
+    spans = gen.cond_spans_
+    assert all(chosen[:, s.start : s.start + s.width].sum(axis=1).min() == 1 for s in spans)  # one-hot blocks
+    calls.clear()
+    gen.sample(50, conditions={target: table[target].iloc[0]}, random_state=0)
+    gen.set_params(free_sampling="label")
+    try:
+        gen.sample(50, random_state=0)
+    finally:
+        gen.set_params(free_sampling="columns")
+    assert not calls
+
+
+def test_free_sampling_frequencies_round_trip_and_old_or_damaged_files(
+    _three_class_ctgan: Any, tmp_path: Any
+) -> None:
+    import json
+
+    from tabaugment.exceptions import ModelFileError
+    from tabaugment.generators import CTGAN
+
+    gen, _, _ = _three_class_ctgan
+    path = gen.save(tmp_path / "m")
+    again = CTGAN.load(path)
+    for a, b in zip(again.slot_freq_, gen.slot_freq_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    config = json.loads((path / "config.json").read_text())
+    state = config if "slot_freq" in config else next(v for v in _dicts(config) if "slot_freq" in v)
+    freq = state.pop("slot_freq")
+    (path / "config.json").write_text(json.dumps(config))
+    old = CTGAN.load(path)  # saved before free sampling: conditions on the label, as it did then
+    assert old.slot_freq_ == [] and len(old.sample(30, random_state=0)) == 30
+    state["slot_freq"] = [[2.0, -1.0] + f[2:] for f in freq]
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="slot_freq"):
+        CTGAN.load(path)
+    with pytest.raises(ParameterError, match="free_sampling"):
+        small, target = contract_table(60)
+        CTGAN(free_sampling="rows").fit(small, target=target)
+
+
+def _dicts(value: Any) -> Any:
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from _dicts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _dicts(v)

@@ -53,6 +53,9 @@ class CTABGANPlus(CTGAN):
     classifier_width : width of the auxiliary classifier's two hidden layers (256).
     point_mass : share of a numerical column's values from which one value is encoded exactly
         (0.05); ``None`` turns the mixed-type encoder off.
+    free_sampling : as for :class:`~tabaugment.generators.CTGAN`; ``"label"`` by default here
+        (every row asked for without conditions is conditioned on its label), the setting
+        CTAB-GAN+ was measured in; ``"columns"`` draws as in training.
     info_weight, classifier_weight : weights of the information and classifier losses (1, 1).
     generator_lr, discriminator_lr, weight_decay : Adam settings (2e-4, 2e-4, 1e-5).
     discriminator_steps, gradient_penalty : as for :class:`~tabaugment.generators.CTGAN`.
@@ -84,6 +87,7 @@ class CTABGANPlus(CTGAN):
         noise_dim: int = 100,
         classifier_width: int = 256,
         point_mass: float | None = 0.05,
+        free_sampling: str = "label",
         info_weight: float = 1.0,
         classifier_weight: float = 1.0,
         generator_lr: float = 2e-4,
@@ -105,6 +109,7 @@ class CTABGANPlus(CTGAN):
         self.noise_dim = noise_dim
         self.classifier_width = classifier_width
         self.point_mass = point_mass
+        self.free_sampling = free_sampling
         self.info_weight = info_weight
         self.classifier_weight = classifier_weight
         self.generator_lr = generator_lr

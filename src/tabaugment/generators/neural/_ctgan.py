@@ -19,10 +19,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tabaugment._random import RandomState
-from tabaugment.exceptions import DataError
+from tabaugment.exceptions import DataError, ModelFileError
 from tabaugment.generators.neural._base import NeuralGenerator
 from tabaugment.generators.neural._torch import TrainingLog, init_weights, torch_module
-from tabaugment.params import NONE, Constraints, Interval, non_negative, positive
+from tabaugment.params import NONE, Constraints, Interval, Options, non_negative, positive
 
 __all__ = ["CTGAN"]
 
@@ -43,6 +43,15 @@ class CTGAN(NeuralGenerator):
         holding at least that share of a numerical column's values (a zero capital gain, a round
         amount) gets a mode of its own and comes back exactly, as in CTAB-GAN's mixed-type
         encoder, instead of being smeared by its Gaussian mode.
+    free_sampling : how rows are drawn when ``sample`` gets no conditions. ``"columns"`` (the
+        default, as in the reference): each row's conditional vector names one categorical
+        column, drawn uniformly, and a level drawn by its real frequency, as the generator saw
+        conditions in training; the label is the one the generator writes, and rows are kept
+        per class until each class has its share of the rows (a class three rounds of draws
+        leave short is completed with rows conditioned on it). ``"label"``: every row is
+        conditioned on its label. On Adult (5,000 rows, 300 epochs) conditioning every row on
+        the label gave SDMetrics' QualityReport 0.756 against 0.810 (``benchmarks/side_by_side.py``
+        measures the default). Sampling with conditions always conditions on them.
     early_stopping, check_every, patience : off by default. When on, hold out 10% of the rows
         (from 100 rows on); every ``check_every`` epochs sample rows and score them against the
         held-out rows (binned fidelity plus ``1 -`` the held-out ROC-AUC of a logistic
@@ -67,6 +76,7 @@ class CTGAN(NeuralGenerator):
         "discriminator_steps": [positive(numbers.Integral)],
         "gradient_penalty": [non_negative()],
         "point_mass": [NONE, Interval(numbers.Real, 0, 1, closed="right")],
+        "free_sampling": [Options(("columns", "label"))],
     }
 
     def __init__(
@@ -83,6 +93,7 @@ class CTGAN(NeuralGenerator):
         discriminator_steps: int = 1,
         gradient_penalty: float = 10.0,
         point_mass: float | None = None,
+        free_sampling: str = "columns",
         early_stopping: bool = False,
         check_every: int = 5,
         patience: int = 6,
@@ -102,6 +113,7 @@ class CTGAN(NeuralGenerator):
         self.discriminator_steps = discriminator_steps
         self.gradient_penalty = gradient_penalty
         self.point_mass = point_mass
+        self.free_sampling = free_sampling
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -298,6 +310,50 @@ class CTGAN(NeuralGenerator):
             loss = loss + F.cross_entropy(logits, torch.as_tensor(slots[cols == j]), reduction="sum")
         return loss / len(cols)
 
+    def _sample(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        if conditions or self.free_sampling == "label" or not self.slot_freq_:
+            return super()._sample(n, conditions, rng)
+        t = self.label_index
+        need = self._class_plan(n, {})
+        nums: list[np.ndarray] = []
+        cods: list[np.ndarray] = []
+        with self._threads():
+            for _ in range(3):
+                short = sum(need.values())
+                if not short:
+                    break
+                num, cod = self.transformer_.inverse(self._generate_free(2 * short, rng), rng)
+                for code, k in need.items():
+                    take = np.flatnonzero(cod[:, t] == code)[:k]
+                    nums.append(num[take])
+                    cods.append(cod[take])
+                    need[code] = k - len(take)
+            for code, k in need.items():
+                if k:
+                    num, cod = self._generate_rows(k, {t: code}, rng)
+                    cod[:, t] = code
+                    nums.append(num)
+                    cods.append(cod)
+        num, cod = np.concatenate(nums), np.concatenate(cods)
+        perm = rng.permutation(len(num))
+        return num[perm], cod[perm]
+
+    def _generate_free(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` rows, each conditioned on a categorical column drawn uniformly and a level of it
+        drawn by its real frequency."""
+        torch = torch_module()
+        offsets = np.cumsum([0] + [s.width for s in self.cond_spans_])
+        cond = np.zeros((n, offsets[-1]), dtype=np.float32)
+        cols = rng.integers(0, len(self.cond_spans_), n)
+        for j in range(len(self.cond_spans_)):
+            pick = np.flatnonzero(cols == j)
+            cond[pick, offsets[j] + rng.choice(len(self.slot_freq_[j]), size=len(pick), p=self.slot_freq_[j])] = 1.0
+        gen = self._torch_generator(rng)
+        with torch.no_grad():
+            z = torch.randn((n, self.noise_dim), generator=gen)
+            raw = self.modules_["generator"](torch.cat([z, torch.as_tensor(cond)], dim=1).to(self.device_)).cpu()
+            return self._activate(torch, raw, gen, hard=True).numpy()
+
     def _generate(self, n: int, conditions: dict[int, int], rng: np.random.Generator) -> np.ndarray:
         torch = torch_module()
         tf = self.transformer_
@@ -317,8 +373,23 @@ class CTGAN(NeuralGenerator):
         return out
 
     def _extra_state(self) -> dict[str, Any]:
-        return {"n_fit": int(self._n_fit), "pac": int(self.pac_)}
+        freq = [f.tolist() for f in self.slot_freq_]
+        return {"n_fit": int(self._n_fit), "pac": int(self.pac_), "slot_freq": freq}
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         self._n_fit, self.pac_ = int(state["n_fit"]), int(state["pac"])
         self.cond_spans_ = self._cond_layout()
+        widths = [s.width for s in self.cond_spans_]
+        freq = state.get("slot_freq")  # absent from files saved before free sampling by columns
+        self.slot_freq_ = []
+        if freq is None:
+            return
+        arrays = [np.asarray(f, dtype=np.float64) for f in freq]
+        if [len(a) for a in arrays] != widths or not all(
+            np.isfinite(a).all() and (a >= 0).all() and abs(a.sum() - 1) < 1e-6 for a in arrays
+        ):
+            raise ModelFileError(
+                "the model file's slot_freq is not one probability vector per categorical column "
+                f"(widths {widths}); the file is damaged: fit and save the model again"
+            )
+        self.slot_freq_ = arrays
