@@ -244,7 +244,7 @@ def test_sampler_draws_the_data_distribution_given_the_exact_noise_predictor(
 
 # ---------------------------------------------------------------------- CTGAN's free sampling
 @pytest.fixture(scope="module")
-def _three_class_ctgan() -> tuple[Any, Any, str]:
+def three_class_ctgan() -> tuple[Any, Any, str]:
     from tabaugment.generators import CTGAN
 
     table, target = contract_table(300, n_classes=3)
@@ -253,13 +253,13 @@ def _three_class_ctgan() -> tuple[Any, Any, str]:
 
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(1, 700), seed=st.integers(0, 1000))
-def test_free_sampling_keeps_each_class_share_exactly(_three_class_ctgan: Any, n: int, seed: int) -> None:
+def test_free_sampling_keeps_each_class_share_exactly(three_class_ctgan: Any, n: int, seed: int) -> None:
     """Rows drawn by columns are kept per class as the generator labels them, so each class
     gets exactly its share of the rows (as conditioning on the label would give), the same
     seed gives the same rows, and the label is the generator's, never overwritten."""
     from tabaugment.generators.base import allocate
 
-    gen, table, target = _three_class_ctgan
+    gen, _, target = three_class_ctgan
     rows = gen.sample(n, random_state=seed)
     counts = rows[target].value_counts()
     want = allocate(n, gen.class_counts_)
@@ -268,11 +268,11 @@ def test_free_sampling_keeps_each_class_share_exactly(_three_class_ctgan: Any, n
 
 
 def test_free_sampling_draws_by_columns_and_label_sampling_conditions_every_row(
-    _three_class_ctgan: Any, monkeypatch: pytest.MonkeyPatch
+    three_class_ctgan: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``"columns"`` draws through conditions on every categorical column; ``"label"`` and any
     sampling with conditions condition on the label only (the path before free sampling)."""
-    gen, table, target = _three_class_ctgan
+    gen, table, target = three_class_ctgan
     calls: list[np.ndarray] = []
     free = type(gen)._generate_free
 
@@ -297,15 +297,13 @@ def test_free_sampling_draws_by_columns_and_label_sampling_conditions_every_row(
     assert not calls
 
 
-def test_free_sampling_frequencies_round_trip_and_old_or_damaged_files(
-    _three_class_ctgan: Any, tmp_path: Any
-) -> None:
+def test_free_sampling_frequencies_round_trip_and_old_or_damaged_files(three_class_ctgan: Any, tmp_path: Any) -> None:
     import json
 
     from tabaugment.exceptions import ModelFileError
     from tabaugment.generators import CTGAN
 
-    gen, _, _ = _three_class_ctgan
+    gen, _, _ = three_class_ctgan
     path = gen.save(tmp_path / "m")
     again = CTGAN.load(path)
     for a, b in zip(again.slot_freq_, gen.slot_freq_, strict=True):
@@ -316,12 +314,12 @@ def test_free_sampling_frequencies_round_trip_and_old_or_damaged_files(
     (path / "config.json").write_text(json.dumps(config))
     old = CTGAN.load(path)  # saved before free sampling: conditions on the label, as it did then
     assert old.slot_freq_ == [] and len(old.sample(30, random_state=0)) == 30
-    state["slot_freq"] = [[2.0, -1.0] + f[2:] for f in freq]
+    state["slot_freq"] = [[2.0, -1.0, *f[2:]] for f in freq]
     (path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match="slot_freq"):
         CTGAN.load(path)
+    small, target = contract_table(60)
     with pytest.raises(ParameterError, match="free_sampling"):
-        small, target = contract_table(60)
         CTGAN(free_sampling="rows").fit(small, target=target)
 
 
